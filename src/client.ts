@@ -1,0 +1,214 @@
+/**
+ * The Cloudflare API client: base URL, auth headers, the v4 envelope, typed errors, a timeout per
+ * attempt, retries, and the shared rate limiter. The only module that touches the network.
+ */
+import fetch, { type Response } from "node-fetch";
+import { CloudflareApiError, NetworkError, RequestTimeoutError } from "./errors";
+import { type Clock, type RequestLimiter, systemClock } from "./limiter";
+import { DEFAULT_RETRY_POLICY, parseRetryAfterMs, retryDelayMs, type RetryPolicy } from "./retry";
+import type { DownloadType, WireDownloads, WireEnvelope, WireMessage, WireVideo } from "./wire";
+
+/** Cloudflare's API base. */
+export const DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4";
+
+/** How to authenticate: an API token (preferred), or the legacy global API key with its email. */
+export type Credentials = { kind: "token"; token: string } | { kind: "key"; apiKey: string; email: string };
+
+/** Notice of a retry, for progress output. Carries no credential. */
+export interface RetryNotice {
+  method: string;
+  path: string;
+  attempt: number;
+  delayMs: number;
+  reason: string;
+}
+
+/** Settings of a client. */
+export interface ClientOptions {
+  credentials: Credentials;
+  /** @default "https://api.cloudflare.com/client/v4" */
+  baseUrl?: string;
+  /** Timeout of one HTTP attempt. @default 30000 */
+  attemptTimeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  /** Shared rate limiter; none means no client-side limit. */
+  limiter?: RequestLimiter;
+  clock?: Clock;
+  /** Source of [0, 1) for retry jitter. */
+  random?: () => number;
+  onRetry?: (notice: RetryNotice) => void;
+}
+
+/** A thin, typed client for the Stream endpoints this project uses. */
+export class CloudflareClient {
+  readonly baseUrl: string;
+  private readonly policy: RetryPolicy;
+  private readonly attemptTimeoutMs: number;
+  private readonly clock: Clock;
+  // A private field (not a property) so that the credential does not show up when a client is logged,
+  // inspected or JSON-serialized.
+  readonly #credentials: Credentials;
+
+  private readonly options: Omit<ClientOptions, "credentials">;
+
+  constructor({ credentials, ...options }: ClientOptions) {
+    this.#credentials = credentials;
+    this.options = options;
+    this.baseUrl = (options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, "");
+    this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.attemptTimeoutMs = options.attemptTimeoutMs ?? 30_000;
+    this.clock = options.clock ?? systemClock;
+  }
+
+  /** GET a video: its `readyToStream` and `status`. */
+  getVideo(accountId: string, videoId: string): Promise<WireVideo> {
+    return this.request<WireVideo>("GET", videoPath(accountId, videoId));
+  }
+
+  /** GET the downloads of a video; a type is present only once created. */
+  getDownloads(accountId: string, videoId: string): Promise<WireDownloads> {
+    return this.request<WireDownloads>("GET", `${videoPath(accountId, videoId)}/downloads`);
+  }
+
+  /** POST the type-specific endpoint; returns all of the video's downloads. */
+  createDownload(accountId: string, videoId: string, type: DownloadType): Promise<WireDownloads> {
+    return this.request<WireDownloads>("POST", `${videoPath(accountId, videoId)}/downloads/${type}`);
+  }
+
+  /** DELETE the download of one type. */
+  async deleteDownload(accountId: string, videoId: string, type: DownloadType): Promise<void> {
+    await this.request<unknown>("DELETE", `${videoPath(accountId, videoId)}/downloads/${type}`);
+  }
+
+  /** Upload a video from a URL (`POST /stream/copy`). */
+  copyVideo(accountId: string, url: string, meta?: Record<string, string>): Promise<WireVideo> {
+    return this.request<WireVideo>("POST", `/accounts/${enc(accountId)}/stream/copy`, { url, meta });
+  }
+
+  /** Delete a video and its downloads. */
+  async deleteVideo(accountId: string, videoId: string): Promise<void> {
+    await this.request<unknown>("DELETE", videoPath(accountId, videoId));
+  }
+
+  /**
+   * Sends one API request with retries, and unwraps the envelope.
+   * @param path below the base URL, starting with "/"
+   */
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.attempt<T>(method, path, body);
+      } catch (error) {
+        const delayMs = retryDelayMs(error, attempt, this.policy, this.options.random);
+        if (delayMs === undefined) throw error;
+        if (error instanceof CloudflareApiError && error.status === 429) {
+          // Cloudflare blocks the whole token: hold every request of this process back, not just this one.
+          this.options.limiter?.pauseUntil(this.clock.now() + delayMs);
+        }
+        this.options.onRetry?.({
+          method,
+          path,
+          attempt,
+          delayMs,
+          reason: error instanceof Error ? error.message : String(error),
+        });
+        await this.clock.sleep(delayMs);
+      }
+    }
+  }
+
+  private async attempt<T>(method: string, path: string, body: unknown): Promise<T> {
+    const release = this.options.limiter ? await this.options.limiter.acquire() : undefined;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.attemptTimeoutMs);
+    try {
+      let response: Response;
+      let text: string;
+      try {
+        response = await fetch(this.baseUrl + path, {
+          method,
+          headers: this.headers(body !== undefined),
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal: controller.signal,
+        });
+        text = await response.text();
+      } catch (error) {
+        if (controller.signal.aborted) throw new RequestTimeoutError(method, path, this.attemptTimeoutMs);
+        throw new NetworkError(method, path, error);
+      }
+      return unwrap<T>(method, path, response, text, this.clock.now());
+    } finally {
+      clearTimeout(timer);
+      release?.();
+    }
+  }
+
+  private headers(hasBody: boolean): Record<string, string> {
+    const headers: Record<string, string> = { Accept: "application/json" };
+    if (hasBody) headers["Content-Type"] = "application/json";
+    const c = this.#credentials;
+    if (c.kind === "token") {
+      headers["Authorization"] = `Bearer ${c.token}`;
+    } else {
+      headers["X-Auth-Key"] = c.apiKey;
+      headers["X-Auth-Email"] = c.email;
+    }
+    return headers;
+  }
+}
+
+/** Reads the envelope; `success: false` is an error even on a 2xx. */
+function unwrap<T>(method: string, path: string, response: Response, text: string, now: number): T {
+  const retryAfterMs = parseRetryAfterMs(response.headers.get("retry-after"), now);
+  let envelope: Partial<WireEnvelope<T>> | undefined;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed !== null && typeof parsed === "object") envelope = parsed as Partial<WireEnvelope<T>>;
+  } catch {
+    envelope = undefined;
+  }
+  if (envelope === undefined || typeof envelope.success !== "boolean") {
+    throw CloudflareApiError.generate({
+      status: response.status,
+      method,
+      path,
+      errors: [],
+      retryAfterMs,
+      bodyHint: describeBody(response, text),
+    });
+  }
+  if (!response.ok || !envelope.success) {
+    throw CloudflareApiError.generate({
+      status: response.status,
+      method,
+      path,
+      errors: readMessages(envelope.errors),
+      retryAfterMs,
+      bodyHint: envelope.success ? undefined : "success: false with no errors listed",
+    });
+  }
+  return envelope.result as T;
+}
+
+function readMessages(value: unknown): WireMessage[] {
+  if (!Array.isArray(value)) return [];
+  return value
+    .filter((m): m is WireMessage => m !== null && typeof m === "object" && "message" in m)
+    .map((m) => ({ code: Number(m.code), message: String(m.message) }));
+}
+
+function describeBody(response: Response, text: string): string {
+  const type = response.headers.get("content-type") ?? "no content type";
+  if (text.length === 0) return `an empty body (${type})`;
+  const title = /<title>([^<]{1,120})<\/title>/i.exec(text)?.[1];
+  if (title) return `an HTML page titled "${title.trim()}" instead of JSON (${type})`;
+  return `a body that is not a Cloudflare JSON envelope (${type}, ${text.length} bytes)`;
+}
+
+function enc(segment: string): string {
+  return encodeURIComponent(segment);
+}
+
+function videoPath(accountId: string, videoId: string): string {
+  return `/accounts/${enc(accountId)}/stream/${enc(videoId)}`;
+}

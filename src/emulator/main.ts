@@ -1,0 +1,145 @@
+/**
+ * Command line entry of the emulator:
+ * `node -r ts-node/register/transpile-only src/emulator/main.ts --port 8787`.
+ * Prints one line once listening, logs one line per request to stderr, stops on SIGINT/SIGTERM.
+ */
+import type { Emulator, EmulatorOptions } from "./server";
+import { startEmulator } from "./server";
+
+/** The usage text of `--help`. */
+export const USAGE = `Usage: main.ts [options]
+
+Serves the Cloudflare v4 Stream API (videos and downloads) on 127.0.0.1.
+
+Options:
+  --port <n>             TCP port, 0 for a free one (default 0)
+  --token <t>            accepted API token (default "test-token")
+  --api-key <k>          accepted legacy API key (default "test-key")
+  --email <e>            accepted legacy email (default "test@example.com")
+  --generation-ms <ms>   time for a download to become ready (default 2000)
+  --video-ready-ms <ms>  time for a copied video to become ready to stream (default 0)
+  --customer-code <c>    16 characters [a-z0-9] used in download URLs (default random)
+  --rate-limit <n>|off   requests per 5 minutes per credential (default 1200)
+  --help                 show this text
+`;
+
+/** A command line the user got wrong; its message names the flag and value. */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+/** The result of parsing the command line: options to start with, or a request for help. */
+export type ParsedArgs = { help: true } | { help: false; options: EmulatorOptions };
+
+function integer(flag: string, value: string, max = Number.MAX_SAFE_INTEGER): number {
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? "a whole number" : `an integer from 0 to ${max}`;
+    throw new UsageError(`invalid value for ${flag}: "${value}" (expected ${range})`);
+  }
+  return n;
+}
+
+/** Parses `--flag value` and `--flag=value` arguments. @throws UsageError on an unknown flag or a bad value. */
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  const options: EmulatorOptions = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? "";
+    if (arg === "--help" || arg === "-h") return { help: true };
+    const eq = arg.indexOf("=");
+    const flag = eq >= 0 ? arg.slice(0, eq) : arg;
+    const next = (): string => {
+      const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
+      if (value === undefined || (eq < 0 && value.startsWith("--"))) throw new UsageError(`missing value for ${flag}`);
+      return value;
+    };
+    switch (flag) {
+      case "--port":
+        options.port = integer(flag, next(), 65535);
+        break;
+      case "--token":
+        options.token = next();
+        break;
+      case "--api-key":
+        options.apiKey = next();
+        break;
+      case "--email":
+        options.email = next();
+        break;
+      case "--generation-ms":
+        options.generationMs = integer(flag, next());
+        break;
+      case "--video-ready-ms":
+        options.videoReadyMs = integer(flag, next());
+        break;
+      case "--customer-code": {
+        const code = next();
+        if (!/^[a-z0-9]{16}$/.test(code)) {
+          throw new UsageError(`invalid value for ${flag}: "${code}" (expected 16 characters [a-z0-9])`);
+        }
+        options.customerCode = code;
+        break;
+      }
+      case "--rate-limit": {
+        const value = next();
+        if (value === "off") options.rateLimit = false;
+        else {
+          const limit = integer(flag, value);
+          if (limit === 0)
+            throw new UsageError(`invalid value for ${flag}: "${value}" (expected an integer > 0 or "off")`);
+          options.rateLimit = { limit, windowMs: 300_000, blockMs: 300_000 };
+        }
+        break;
+      }
+      default:
+        throw new UsageError(`unknown flag: ${arg} (see --help)`);
+    }
+  }
+  return { help: false, options };
+}
+
+async function main(): Promise<void> {
+  let parsed: ParsedArgs;
+  try {
+    parsed = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`emulator: ${error.message}\n`);
+    process.exit(2);
+  }
+  if (parsed.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  let emulator: Emulator;
+  try {
+    emulator = await startEmulator(parsed.options);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error; // an option the emulator refused, e.g. an empty --token
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
+  emulator.onResponse((request, durationMs) => {
+    const status = request.status === 0 ? "-" : String(request.status);
+    const fault = request.fault ? ` fault=${request.fault}` : "";
+    process.stderr.write(`${request.method} ${request.path} ${status} ${Math.round(durationMs)}ms${fault}\n`);
+    // The log is for tests; a long-running CLI only needs the line above, so keep memory bounded.
+    if (emulator.requests.length > 10_000) emulator.resetRequests();
+  });
+  process.stdout.write(`Cloudflare Stream emulator listening on ${emulator.baseUrl}\n`);
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) process.exit(0); // a second signal: do not wait
+    stopping = true;
+    void emulator.close().then(() => process.exit(0));
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`emulator: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,155 @@
+/**
+ * The Stream routes: turning a request path into a route, and each route's handler over the store. Transport
+ * concerns (auth, rate limiting, faults, logging) live in server.ts; these functions only see decoded input.
+ */
+import type { DownloadType } from "../wire";
+import type { ApiResponse } from "./envelope";
+import { ERRORS, fail, invalidField, ok } from "./envelope";
+import type { StoredVideo, StreamStore } from "./store";
+import { HEX32, isDownloadType } from "./store";
+
+/** Every API path starts with this prefix. */
+export const API_PREFIX = "/client/v4";
+
+/** A request path, decoded and normalized the way routes see it. */
+export interface ParsedPath {
+  /** Decoded, without the `/client/v4` prefix (when present), query, empty segments and trailing slash. */
+  path: string;
+  /** The path segments under `/client/v4`, or undefined when the path is not an API path. */
+  segments: string[] | undefined;
+}
+
+/** One route of the emulated API with the identifiers taken from its path. */
+export type Route =
+  | { name: "copyVideo"; accountId: string }
+  | { name: "getVideo" | "deleteVideo"; accountId: string; uid: string }
+  | { name: "listDownloads" | "createLegacyDownload" | "deleteLegacyDownload"; accountId: string; uid: string }
+  | { name: "createDownload" | "deleteDownload"; accountId: string; uid: string; type: string };
+
+/** Decodes and normalizes a request target such as `/client/v4/accounts/a/stream/?x=1`. */
+export function parsePath(target: string): ParsedPath {
+  let pathname: string;
+  try {
+    pathname = new URL(target, "http://127.0.0.1").pathname; // resolves dot segments, drops the query
+  } catch {
+    pathname = target.split("?")[0] ?? "";
+  }
+  const segments: string[] = [];
+  for (const raw of pathname.split("/")) {
+    if (raw === "") continue; // tolerate `//` and a trailing slash
+    try {
+      segments.push(decodeURIComponent(raw));
+    } catch {
+      return { path: pathname, segments: undefined };
+    }
+  }
+  if (segments[0] === "client" && segments[1] === "v4") {
+    const api = segments.slice(2);
+    return { path: `/${api.join("/")}`, segments: api };
+  }
+  return { path: `/${segments.join("/")}`, segments: undefined };
+}
+
+/** The route for a method and path segments, or undefined (answered with 404 code 7003). */
+export function matchRoute(method: string, segments: string[] | undefined): Route | undefined {
+  if (!segments) return undefined;
+  const [accounts, accountId, stream, uid, downloads, type, ...rest] = segments;
+  if (accounts !== "accounts" || stream !== "stream" || accountId === undefined || !HEX32.test(accountId))
+    return undefined;
+  if (uid === "copy" && downloads === undefined)
+    return method === "POST" ? { name: "copyVideo", accountId } : undefined;
+  if (uid === undefined || !HEX32.test(uid) || rest.length > 0) return undefined;
+  if (downloads === undefined) {
+    if (method === "GET") return { name: "getVideo", accountId, uid };
+    if (method === "DELETE") return { name: "deleteVideo", accountId, uid };
+    return undefined;
+  }
+  if (downloads !== "downloads") return undefined;
+  if (type === undefined) {
+    if (method === "GET") return { name: "listDownloads", accountId, uid };
+    if (method === "POST") return { name: "createLegacyDownload", accountId, uid };
+    if (method === "DELETE") return { name: "deleteLegacyDownload", accountId, uid };
+    return undefined;
+  }
+  if (method === "POST") return { name: "createDownload", accountId, uid, type };
+  if (method === "DELETE") return { name: "deleteDownload", accountId, uid, type };
+  return undefined;
+}
+
+/** Runs a matched route against the store; `body` is the raw request body. */
+export function handleRoute(store: StreamStore, route: Route, body: string): ApiResponse {
+  if (route.name === "copyVideo") return copyVideo(store, route.accountId, body);
+  if (route.name === "createDownload" || route.name === "deleteDownload") {
+    const type = route.type;
+    if (!isDownloadType(type)) {
+      return fail(400, {
+        code: 10008,
+        message: `Invalid download type "${type}": must be one of default, audio`,
+        source: { pointer: "/download_type" },
+      });
+    }
+    const video = store.video(route.accountId, route.uid);
+    if (!video) return fail(404, ERRORS.videoNotFound);
+    if (route.name === "deleteDownload") return deleteDownload(video, type);
+    return createDownload(store, video, type) ?? ok(store.downloadsView(video));
+  }
+  const video = store.video(route.accountId, route.uid);
+  if (!video) return fail(404, ERRORS.videoNotFound);
+  switch (route.name) {
+    case "getVideo":
+      return ok(store.videoView(video));
+    case "deleteVideo":
+      store.deleteVideo(route.accountId, route.uid);
+      return ok(null);
+    case "listDownloads":
+      return ok(store.downloadsView(video));
+    case "createLegacyDownload": {
+      const refused = createDownload(store, video, "default");
+      const d = video.downloads.get("default");
+      return refused ?? (d ? ok(store.downloadView(video, d)) : fail(500, ERRORS.internal));
+    }
+    case "deleteLegacyDownload":
+      return deleteDownload(video, "default");
+  }
+}
+
+/** Creates a download unless one of that type exists (then it is left untouched); returns an error or undefined. */
+function createDownload(store: StreamStore, video: StoredVideo, type: DownloadType): ApiResponse | undefined {
+  if (video.downloads.has(type)) return undefined;
+  if (!store.isReadyToStream(video)) return fail(400, ERRORS.videoNotReady);
+  store.addDownload(video, type);
+  return undefined;
+}
+
+function deleteDownload(video: StoredVideo, type: DownloadType): ApiResponse {
+  if (!video.downloads.delete(type)) {
+    return fail(404, { ...ERRORS.downloadNotFound, message: `Download not found: no ${type} download for this video` });
+  }
+  return ok("ok");
+}
+
+function copyVideo(store: StreamStore, accountId: string, body: string): ApiResponse {
+  let parsed: unknown;
+  try {
+    parsed = body.trim() === "" ? {} : JSON.parse(body);
+  } catch {
+    return fail(400, ERRORS.invalidJson);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return fail(400, ERRORS.invalidJson);
+  const { url, meta } = parsed as { url?: unknown; meta?: unknown };
+  if (typeof url !== "string" || url === "") return invalidField("url", "is required and must be a string");
+  let protocol: string;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    return invalidField("url", `"${url}" is not a valid URL`);
+  }
+  if (protocol !== "http:" && protocol !== "https:") return invalidField("url", "must be an http or https URL");
+  if (meta !== undefined && (typeof meta !== "object" || meta === null || Array.isArray(meta))) {
+    return invalidField("meta", "must be an object");
+  }
+  const storedMeta: Record<string, string> = {};
+  for (const [k, v] of Object.entries(meta ?? {})) storedMeta[k] = typeof v === "string" ? v : JSON.stringify(v);
+  const video = store.createVideo(accountId, { meta: storedMeta });
+  return ok(store.videoView(video));
+}

@@ -1,0 +1,457 @@
+/**
+ * A local HTTP server that speaks the Cloudflare v4 API for Stream videos and their downloads, with the same
+ * paths, envelope, status codes, auth and rate limits, plus fault injection and out-of-band controls for tests.
+ */
+import { randomBytes } from "node:crypto";
+import http from "node:http";
+import type { Socket } from "node:net";
+import { performance } from "node:perf_hooks";
+import type { DownloadType, WireDownloads, WireDownloadStatus, WireVideo } from "../wire";
+import type { PresentedAuth } from "./auth";
+import { presentedAuth } from "./auth";
+import type { ApiResponse } from "./envelope";
+import { ERRORS, errorForStatus, fail } from "./envelope";
+import type { Fault, FaultRule, RandomFailures } from "./faults";
+import { describeFault, FaultInjector } from "./faults";
+import type { RateLimitConfig } from "./ratelimit";
+import { CLOUDFLARE_RATE_LIMIT, RateLimiter } from "./ratelimit";
+import { API_PREFIX, handleRoute, matchRoute, parsePath } from "./routes";
+import type { StoredDownload } from "./store";
+import { downloadState, HEX32, StreamStore } from "./store";
+
+export type { Fault, FaultRule, RandomFailures } from "./faults";
+export type { RateLimitConfig } from "./ratelimit";
+export type { StoredDownload } from "./store";
+
+/** How to start the emulator; every field is optional. */
+export interface EmulatorOptions {
+  /** TCP port on 127.0.0.1; 0 picks a free one. @default 0 */
+  port?: number;
+  /** The API token accepted as `Authorization: Bearer <token>`. @default "test-token" */
+  token?: string;
+  /** The legacy API key accepted with `email` as `X-Auth-Key`. @default "test-key" */
+  apiKey?: string;
+  /** The email accepted with `apiKey` as `X-Auth-Email`. @default "test@example.com" */
+  email?: string;
+  /** Time for a download to go from inprogress to ready, in ms. @default 2000 */
+  generationMs?: number;
+  /** Time for a copied video to become readyToStream, in ms. @default 0 */
+  videoReadyMs?: number;
+  /** The 16-character [a-z0-9] code in download URLs (`customer-<code>.cloudflarestream.com`). @default random */
+  customerCode?: string;
+  /** Requests per window per credential, or false for no limit. @default Cloudflare's 1200 per 5 min, 5 min block */
+  rateLimit?: RateLimitConfig | false;
+  /** The clock, in ms epoch, used for all state and rate limiting. @default Date.now */
+  now?: () => number;
+}
+
+/** One request as the emulator saw it. */
+export interface RecordedRequest {
+  /** 1, 2, 3... from the emulator's start; not reset by `resetRequests`. */
+  seq: number;
+  method: string;
+  /** The decoded path without `/client/v4`, query or trailing slash. */
+  path: string;
+  /** The status sent; 0 while pending, or when no response was sent (reset, hang). */
+  status: number;
+  /** Arrival time by the emulator's clock, ms epoch. */
+  at: number;
+  /** The credential scheme presented, valid or not. */
+  auth: "bearer" | "key" | "none";
+  /** The fault applied, e.g. `status:503`, `reset`, `delay:100`. */
+  fault?: string;
+  /** All request headers (lowercase names) with `authorization` and `x-auth-key` values replaced by "[redacted]". */
+  headers: Record<string, string>;
+}
+
+/** Called once a request got its response (or its socket was reset); `durationMs` is wall time. */
+export type ResponseListener = (request: RecordedRequest, durationMs: number) => void;
+
+/** The request body, or why there is none. */
+type BodyOutcome = { outcome: "read"; text: string } | { outcome: "tooLarge" } | { outcome: "aborted" };
+
+/** A response ready for the socket. */
+interface RawResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+const REDACTED_HEADERS = new Set(["authorization", "x-auth-key"]);
+const MAX_BODY_BYTES = 1024 * 1024;
+const JSON_TYPE = "application/json; charset=utf-8";
+/** What a `malformed` fault sends: an envelope cut off mid-way, as when a connection drops. */
+const TRUNCATED_JSON = '{"success":true,"errors":[],"messages":[],"result":{"uid":"';
+
+function randomCustomerCode(): string {
+  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+  return Array.from(randomBytes(16), (byte) => alphabet[byte % alphabet.length]).join("");
+}
+
+function resolveOptions(options: EmulatorOptions): Required<EmulatorOptions> {
+  const resolved: Required<EmulatorOptions> = {
+    port: options.port ?? 0,
+    token: options.token ?? "test-token",
+    apiKey: options.apiKey ?? "test-key",
+    email: options.email ?? "test@example.com",
+    generationMs: options.generationMs ?? 2000,
+    videoReadyMs: options.videoReadyMs ?? 0,
+    customerCode: options.customerCode ?? randomCustomerCode(),
+    rateLimit: options.rateLimit === undefined ? { ...CLOUDFLARE_RATE_LIMIT } : options.rateLimit,
+    now: options.now ?? (() => Date.now()),
+  };
+  const { port, generationMs, videoReadyMs, customerCode, rateLimit } = resolved;
+  const check = (valid: boolean, what: string, got: unknown): void => {
+    if (!valid) throw new RangeError(`emulator: ${what} (got ${JSON.stringify(got)})`);
+  };
+  check(Number.isInteger(port) && port >= 0 && port <= 65535, "port must be an integer 0-65535", port);
+  check(generationMs >= 0, "generationMs must be >= 0", generationMs);
+  check(videoReadyMs >= 0, "videoReadyMs must be >= 0", videoReadyMs);
+  check(/^[a-z0-9]{16}$/.test(customerCode), "customerCode must be 16 characters [a-z0-9]", customerCode);
+  check(resolved.token !== "", "token must not be empty", "");
+  check(resolved.apiKey !== "", "apiKey must not be empty", "");
+  check(resolved.email !== "", "email must not be empty", resolved.email);
+  if (rateLimit !== false) {
+    const { limit, windowMs, blockMs } = rateLimit;
+    const valid = Number.isInteger(limit) && limit > 0 && windowMs > 0 && blockMs >= 0;
+    check(valid, "rateLimit needs an integer limit > 0, windowMs > 0 and blockMs >= 0", rateLimit);
+  }
+  return resolved;
+}
+
+function redactHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    out[name] = REDACTED_HEADERS.has(name) ? "[redacted]" : Array.isArray(value) ? value.join(", ") : value;
+  }
+  return out;
+}
+
+function jsonResponse(response: ApiResponse, headers: Record<string, string> = {}): RawResponse {
+  return {
+    status: response.status,
+    headers: { "Content-Type": JSON_TYPE, ...headers, ...response.headers },
+    body: JSON.stringify(response.body),
+  };
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The response a fault produces instead of the API's (not used for reset, hang and delay). */
+function faultResponse(fault: Fault): RawResponse {
+  switch (fault.kind) {
+    case "status": {
+      if (fault.body === undefined)
+        return jsonResponse(fail(fault.status, errorForStatus(fault.status)), fault.headers);
+      const type = isJson(fault.body) ? JSON_TYPE : "text/plain; charset=utf-8";
+      return { status: fault.status, headers: { "Content-Type": type, ...fault.headers }, body: fault.body };
+    }
+    case "html": {
+      const title = `${fault.status} ${http.STATUS_CODES[fault.status] ?? "Error"}`;
+      const body = [
+        "<html>",
+        `<head><title>${title}</title></head>`,
+        "<body>",
+        `<center><h1>${title}</h1></center>`,
+        "<hr><center>cloudflare</center>",
+        "</body>",
+        "</html>",
+        "",
+      ].join("\r\n");
+      return { status: fault.status, headers: { "Content-Type": "text/html" }, body };
+    }
+    case "malformed":
+      return { status: 200, headers: { "Content-Type": JSON_TYPE }, body: TRUNCATED_JSON };
+    case "successFalse":
+      return jsonResponse(fail(200, ERRORS.internal));
+    case "rateLimited": {
+      const seconds = String(fault.retryAfterSeconds);
+      const headers = { "Retry-After": seconds, Ratelimit: `"default";r=0;t=${seconds}` };
+      return jsonResponse(fail(429, ERRORS.rateLimited), headers);
+    }
+    case "reset":
+    case "hang":
+    case "delay":
+      throw new Error(`fault ${fault.kind} has no response`);
+  }
+}
+
+/** The emulator: an HTTP server on 127.0.0.1 plus controls for tests. Start one with `startEmulator`. */
+export class Emulator {
+  /** The resolved options; `generationMs`, `videoReadyMs` and `rateLimit` may be changed at run time. */
+  readonly options: Required<EmulatorOptions>;
+  /** Every request, in arrival order. */
+  readonly requests: RecordedRequest[] = [];
+  private readonly server: http.Server;
+  private readonly store: StreamStore;
+  private readonly faults = new FaultInjector();
+  private readonly limiter = new RateLimiter();
+  private readonly sockets = new Set<Socket>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly listeners = new Set<ResponseListener>();
+  private seq = 0;
+  private boundPort = 0;
+  private closing: Promise<void> | undefined;
+
+  /** Prefer `startEmulator`, which also listens. @throws RangeError on an invalid option. */
+  constructor(options: EmulatorOptions = {}) {
+    this.options = resolveOptions(options);
+    this.store = new StreamStore(this.options);
+    this.server = http.createServer((req, res) => this.onRequest(req, res));
+    this.server.on("connection", (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.on("close", () => this.sockets.delete(socket));
+    });
+  }
+
+  /** The port it listens on (0 before `listen`). */
+  get port(): number {
+    return this.boundPort;
+  }
+
+  /** The API base URL, `http://127.0.0.1:<port>/client/v4`. */
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.boundPort}${API_PREFIX}`;
+  }
+
+  /** Starts listening on 127.0.0.1 and the configured port. */
+  listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(this.options.port, "127.0.0.1", () => {
+        this.server.off("error", reject);
+        const address = this.server.address();
+        this.boundPort = typeof address === "object" && address !== null ? address.port : this.options.port;
+        resolve();
+      });
+    });
+  }
+
+  /** Adds a fault rule and returns it live (its `applied` count grows). Rules apply in the order added. */
+  addFault(rule: FaultRule): FaultRule {
+    return this.faults.add(rule);
+  }
+
+  /** Removes every fault rule. */
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  /** Makes each request fail with probability `rate`, reproducibly for a given seed; null turns it off. */
+  setRandomFailures(opts: RandomFailures | null): void {
+    this.faults.setRandom(opts);
+  }
+
+  /** Subscribes to finished requests (for logging); returns the unsubscribe function. */
+  onResponse(listener: ResponseListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Creates a video without HTTP and returns its uid; `state: "error"` makes one whose processing failed. */
+  createVideo(accountId: string, opts: { readyMs?: number; state?: "error" } = {}): string {
+    if (!HEX32.test(accountId)) {
+      throw new RangeError(`emulator: account id must be 32 lowercase hex characters (got "${accountId}")`);
+    }
+    const create: { readyMs?: number; failed: boolean } = { failed: opts.state === "error" };
+    if (opts.readyMs !== undefined) create.readyMs = opts.readyMs;
+    return this.store.createVideo(accountId, create).uid;
+  }
+
+  /** Deletes a video and its downloads without HTTP; nothing happens if it does not exist. */
+  deleteVideo(accountId: string, uid: string): void {
+    this.store.deleteVideo(accountId, uid);
+  }
+
+  /** The video as `GET /stream/{id}` would return it now, or undefined. */
+  getVideo(accountId: string, uid: string): WireVideo | undefined {
+    const video = this.store.video(accountId, uid);
+    return video && this.store.videoView(video);
+  }
+
+  /** The downloads of a video as `GET .../downloads` would return them now (`{}` when none or no video). */
+  downloads(accountId: string, uid: string): WireDownloads {
+    const video = this.store.video(accountId, uid);
+    return video ? this.store.downloadsView(video) : {};
+  }
+
+  /** Copies of the stored downloads of a video, with their timestamps (e.g. `readyAt` to measure detection lag). */
+  storedDownloads(accountId: string, uid: string): StoredDownload[] {
+    const video = this.store.video(accountId, uid);
+    return video ? [...video.downloads.values()].map((d) => ({ ...d })) : [];
+  }
+
+  /** Every download of every video with its status now, for "nothing leaked" checks. */
+  allDownloads(): Array<{ accountId: string; uid: string; type: DownloadType; status: WireDownloadStatus }> {
+    const now = this.options.now();
+    const all: Array<{ accountId: string; uid: string; type: DownloadType; status: WireDownloadStatus }> = [];
+    for (const video of this.store.allVideos()) {
+      for (const d of video.downloads.values()) {
+        all.push({ accountId: video.accountId, uid: video.uid, type: d.type, status: downloadState(d, now).status });
+      }
+    }
+    return all;
+  }
+
+  /**
+   * Creates (or replaces) a download without HTTP, e.g. to simulate the dashboard; `ready: true` makes it
+   * ready at once, otherwise it is subject to `failNextDownloads`. @throws Error when the video does not exist.
+   */
+  createDownload(accountId: string, uid: string, type: DownloadType, opts: { ready?: boolean } = {}): void {
+    const video = this.store.video(accountId, uid);
+    if (!video) throw new Error(`emulator: no video ${uid} in account ${accountId}`);
+    this.store.addDownload(video, type, { ready: opts.ready ?? false });
+  }
+
+  /** Deletes a download without HTTP; nothing happens if it does not exist. */
+  deleteDownload(accountId: string, uid: string, type: DownloadType): void {
+    this.store.video(accountId, uid)?.downloads.delete(type);
+  }
+
+  /**
+   * Makes the next `count` (default 1) downloads created, through the API or `createDownload`, of these `types`
+   * (default all) end in status "error" `afterMs` after creation (default generationMs / 2), percentComplete frozen.
+   */
+  failNextDownloads(opts: { count?: number; types?: DownloadType[]; afterMs?: number }): void {
+    this.store.failNextDownloads(opts);
+  }
+
+  /** Clears the request log (sequence numbers keep counting). */
+  resetRequests(): void {
+    this.requests.length = 0;
+  }
+
+  /** Stops the server and destroys every socket, hung ones included; safe to call twice. */
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => {
+      for (const timer of this.timers) clearTimeout(timer);
+      this.timers.clear();
+      this.server.close(() => resolve());
+      for (const socket of this.sockets) socket.destroy();
+    });
+    return this.closing;
+  }
+
+  private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const started = performance.now();
+    const method = (req.method ?? "GET").toUpperCase();
+    const { path, segments } = parsePath(req.url ?? "/");
+    const auth = presentedAuth(req.headers, req.socket.remoteAddress ?? "unknown");
+    const record: RecordedRequest = {
+      seq: ++this.seq,
+      method,
+      path,
+      status: 0,
+      at: this.options.now(),
+      auth: auth.scheme,
+      headers: redactHeaders(req.headers),
+    };
+    this.requests.push(record);
+    const fault = this.faults.pick(method, path);
+    if (fault) record.fault = describeFault(fault);
+    const finished = (): void => {
+      const duration = performance.now() - started;
+      for (const listener of this.listeners) listener(record, duration);
+    };
+
+    if (fault?.kind === "reset") {
+      req.socket.resetAndDestroy(); // RST, so the client sees ECONNRESET rather than a clean close
+      finished();
+      return;
+    }
+    if (fault?.kind === "hang") {
+      req.resume(); // read and drop the body; never answer
+      return;
+    }
+    void this.readBody(req)
+      .then(async (body) => {
+        if (fault?.kind === "delay") await this.sleep(fault.ms);
+        if (this.closing || body.outcome === "aborted") return;
+        let response: RawResponse;
+        if (body.outcome === "tooLarge") response = jsonResponse(fail(413, ERRORS.bodyTooLarge));
+        else if (fault && fault.kind !== "delay") response = faultResponse(fault);
+        else response = this.apiResponse(method, segments, auth, body.text);
+        this.send(res, record, response);
+      })
+      .catch((error: unknown) => {
+        console.error("emulator: request failed:", error);
+        this.send(res, record, jsonResponse(fail(500, ERRORS.internal)));
+      })
+      .finally(finished);
+  }
+
+  /** The API's own answer: rate limit first (every request counts), then routing, auth and the route. */
+  private apiResponse(method: string, segments: string[] | undefined, auth: PresentedAuth, body: string): RawResponse {
+    const headers: Record<string, string> = {};
+    const rateLimit = this.options.rateLimit;
+    if (rateLimit !== false) {
+      const decision = this.limiter.hit(auth.rateKey, this.options.now(), rateLimit);
+      Object.assign(headers, decision.headers);
+      if (!decision.allowed) return jsonResponse(fail(429, ERRORS.rateLimited), headers);
+    }
+    const route = matchRoute(method, segments);
+    if (!route) return jsonResponse(fail(404, ERRORS.noRoute), headers);
+    const rejected = auth.reject(this.options);
+    if (rejected) return jsonResponse(rejected, headers);
+    try {
+      return jsonResponse(handleRoute(this.store, route, body), headers);
+    } catch (error) {
+      console.error("emulator: handler failed:", error);
+      return jsonResponse(fail(500, ERRORS.internal), headers);
+    }
+  }
+
+  private send(res: http.ServerResponse, record: RecordedRequest, response: RawResponse): void {
+    record.status = response.status;
+    if (res.destroyed || res.writableEnded) return;
+    const body = Buffer.from(response.body, "utf8");
+    res.writeHead(response.status, {
+      "Content-Length": String(body.length),
+      "Cf-Ray": `${randomBytes(8).toString("hex")}-EMU`,
+      ...response.headers,
+    });
+    res.end(body);
+  }
+
+  /** The body as text, or why there is none: past MAX_BODY_BYTES (the rest is drained), or the client went away. */
+  private readBody(req: http.IncomingMessage): Promise<BodyOutcome> {
+    return new Promise((resolve) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      req.on("data", (chunk: Buffer) => {
+        size += chunk.length;
+        if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+      });
+      req.on("end", () => {
+        if (size > MAX_BODY_BYTES) resolve({ outcome: "tooLarge" });
+        else resolve({ outcome: "read", text: Buffer.concat(chunks).toString("utf8") });
+      });
+      req.on("error", () => resolve({ outcome: "aborted" }));
+    });
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        resolve();
+      }, ms);
+      this.timers.add(timer);
+    });
+  }
+}
+
+/** Starts an emulator on 127.0.0.1 and resolves once it listens. */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const emulator = new Emulator(options);
+  await emulator.listen();
+  return emulator;
+}

@@ -1,0 +1,149 @@
+/**
+ * The error hierarchy, built in one place. A caller branches on a subclass only where it must:
+ * not found, rate limited, authentication, timeout, network. Messages say what was being done and
+ * what Cloudflare said, and never carry a credential (requests are described by method and path only).
+ */
+import type { WireMessage } from "./wire";
+
+/** Base class of every error this package throws. */
+export class StreamDownloadError extends Error {
+  override readonly name: string = "StreamDownloadError";
+}
+
+/** The provider has no usable credentials or settings; no request was sent. */
+export class ConfigurationError extends StreamDownloadError {
+  override readonly name = "ConfigurationError";
+}
+
+/** What an API error knows about the request that failed. */
+export interface ApiErrorDetails {
+  /** HTTP status, e.g. 404. */
+  status: number;
+  /** HTTP method, e.g. "GET". */
+  method: string;
+  /** Path below the API base, e.g. "/accounts/<id>/stream/<uid>/downloads". */
+  path: string;
+  /** Cloudflare's `errors[]`, empty when the body was not an envelope. */
+  errors: WireMessage[];
+  /** Milliseconds the server asked us to wait (from `Retry-After`), when it said. */
+  retryAfterMs?: number;
+  /** A short description of a body that was not a Cloudflare envelope (an HTML proxy page, truncated JSON). */
+  bodyHint?: string;
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  408: "Request Timeout",
+  409: "Conflict",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+  504: "Gateway Timeout",
+};
+
+function describeApiFailure(d: ApiErrorDetails): string {
+  const statusText = STATUS_TEXT[d.status] ?? "";
+  const said =
+    d.errors.length > 0
+      ? d.errors.map((e) => `[${e.code}] ${e.message}`).join("; ")
+      : (d.bodyHint ?? "no error details in the response");
+  return `Cloudflare API ${d.status}${statusText ? ` ${statusText}` : ""}: ${d.method} ${d.path}: ${said}`;
+}
+
+/** Cloudflare answered, and the answer was a failure (an HTTP error, or `success: false`). */
+export class CloudflareApiError extends StreamDownloadError {
+  override readonly name: string = "CloudflareApiError";
+  readonly status: number;
+  readonly method: string;
+  readonly path: string;
+  readonly errors: WireMessage[];
+  readonly retryAfterMs: number | undefined;
+
+  constructor(details: ApiErrorDetails, message = describeApiFailure(details)) {
+    super(message);
+    this.status = details.status;
+    this.method = details.method;
+    this.path = details.path;
+    this.errors = details.errors;
+    this.retryAfterMs = details.retryAfterMs;
+  }
+
+  /** Builds the subclass that fits the status, so callers can branch with `instanceof`. */
+  static generate(details: ApiErrorDetails): CloudflareApiError {
+    if (details.status === 404) return new NotFoundError(details);
+    if (details.status === 429) return new RateLimitedError(details);
+    if (details.status === 401 || details.status === 403) return new AuthenticationError(details);
+    return new CloudflareApiError(details);
+  }
+}
+
+/** 404: the video, or the download of that type, does not exist. */
+export class NotFoundError extends CloudflareApiError {
+  override readonly name = "NotFoundError";
+}
+
+/** 429: Cloudflare's rate limit was passed; it blocks the credential for a while. */
+export class RateLimitedError extends CloudflareApiError {
+  override readonly name = "RateLimitedError";
+}
+
+/** 401/403: the credential is missing, wrong, or lacks the Stream permission. */
+export class AuthenticationError extends CloudflareApiError {
+  override readonly name = "AuthenticationError";
+  constructor(details: ApiErrorDetails) {
+    super(
+      details,
+      `${describeApiFailure(details)}. Check that the API token (cloudflare:apiToken or CLOUDFLARE_API_TOKEN) ` +
+        `is valid for this account and has the "Stream Write" permission (or "Stream Read" for refresh).`,
+    );
+  }
+}
+
+/** One HTTP attempt took longer than its timeout and was aborted. */
+export class RequestTimeoutError extends StreamDownloadError {
+  override readonly name = "RequestTimeoutError";
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`Cloudflare API request timed out after ${timeoutMs} ms: ${method} ${path}`);
+  }
+}
+
+/** The connection failed before an answer arrived (reset, refused, DNS). */
+export class NetworkError extends StreamDownloadError {
+  override readonly name = "NetworkError";
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    cause: unknown,
+  ) {
+    super(`Cloudflare API request failed before a response arrived: ${method} ${path}: ${causeText(cause)}`, {
+      cause,
+    });
+  }
+}
+
+/** A download (or the video) will not become ready: it ended in `error`, or the deadline passed. */
+export class DownloadNotReadyError extends StreamDownloadError {
+  override readonly name = "DownloadNotReadyError";
+}
+
+function causeText(cause: unknown): string {
+  if (cause instanceof Error) {
+    const code = (cause as { code?: unknown }).code;
+    return typeof code === "string" ? `${code} (${cause.message})` : cause.message;
+  }
+  return String(cause);
+}
+
+/** Prefixes an error's message with what was being done, keeping its class and fields. */
+export function withContext<E extends Error>(error: E, doing: string): E {
+  error.message = `${doing}: ${error.message}`;
+  return error;
+}
