@@ -45,14 +45,17 @@ export class CloudflareClient {
   private readonly policy: RetryPolicy;
   private readonly attemptTimeoutMs: number;
   private readonly clock: Clock;
-  // A private field (not a property) so that the credential does not show up when a client is logged,
-  // inspected or JSON-serialized.
-  readonly #credentials: Credentials;
+  // A closure, not a data property, so that the credential does not show up when a client is logged,
+  // inspected or JSON-serialized. (Not a #private field: Pulumi's closure serializer cannot handle those.)
+  private readonly authHeaders: () => Record<string, string>;
 
   private readonly options: Omit<ClientOptions, "credentials">;
 
   constructor({ credentials, ...options }: ClientOptions) {
-    this.#credentials = credentials;
+    this.authHeaders = (): Record<string, string> =>
+      credentials.kind === "token"
+        ? { Authorization: `Bearer ${credentials.token}` }
+        : { "X-Auth-Key": credentials.apiKey, "X-Auth-Email": credentials.email };
     this.options = options;
     this.baseUrl = (options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, "");
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
@@ -144,15 +147,8 @@ export class CloudflareClient {
   }
 
   private headers(hasBody: boolean): Record<string, string> {
-    const headers: Record<string, string> = { Accept: "application/json" };
+    const headers: Record<string, string> = { Accept: "application/json", ...this.authHeaders() };
     if (hasBody) headers["Content-Type"] = "application/json";
-    const c = this.#credentials;
-    if (c.kind === "token") {
-      headers["Authorization"] = `Bearer ${c.token}`;
-    } else {
-      headers["X-Auth-Key"] = c.apiKey;
-      headers["X-Auth-Email"] = c.email;
-    }
     return headers;
   }
 }

@@ -123,7 +123,8 @@ export class RequestLimiter {
   }
 }
 
-const REGISTRY = Symbol.for("pulumi-cloudflare-stream-download.limiters");
+// A string key, not a Symbol: Pulumi's closure serializer cannot capture symbols.
+const REGISTRY = "__pulumiCloudflareStreamDownloadLimiters";
 
 /**
  * The limiter shared by every client of one token and endpoint in this process. It lives on `globalThis`

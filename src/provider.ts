@@ -4,7 +4,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { CloudflareClient, type ClientOptions } from "./client";
-import * as entry from "./entry";
+import type * as entry from "./entry";
 import { DownloadNotReadyError, NotFoundError, StreamDownloadError, withContext } from "./errors";
 import { type Clock, sharedLimiter, systemClock } from "./limiter";
 import { readConfig, resolveSettings, type ResolvedSettings, storeConfigured } from "./settings";
@@ -543,16 +543,42 @@ function seconds(ms: number): string {
 }
 
 /**
- * The one shared provider instance, used by every StreamDownload. Its methods only delegate to `./entry`,
- * so what Pulumi serializes into each resource's state is a few lines and a `require` of that module (when
- * installed under node_modules), not this whole file; and one instance keeps Pulumi's serialization cache warm.
+ * How the serialized provider finds this package's code again, in the dynamic-provider process.
+ *
+ * Pulumi serializes a dynamic provider's functions into every resource's state. Code it copies by value loses
+ * class inheritance (an Error subclass is no longer an Error), so the shared provider copies nothing but a
+ * `require` of `entry`: by package subpath when installed under node_modules (state then does not depend on
+ * where node_modules is), by absolute path when run from a source checkout (the demo, this repo's tests).
+ */
+const ENTRY_MODULE = entryModuleId(require.resolve("./entry"));
+/** ts-node, to load `entry.ts` when running from source; resolved where the program runs. */
+const TS_NODE = ENTRY_MODULE.endsWith(".ts") ? require.resolve("ts-node") : "";
+
+/** The module id to `require` for `entry`, given its resolved file name. */
+export function entryModuleId(file: string): string {
+  const parts = file.split(/[\\/]/);
+  const nodeModules = parts.lastIndexOf("node_modules");
+  return nodeModules >= 0 ? parts.slice(nodeModules + 1).join("/") : file;
+}
+
+function loadEntry(): typeof entry {
+  if (TS_NODE && !(process as unknown as Record<symbol, unknown>)[Symbol.for("ts-node.register.instance")]) {
+    require(TS_NODE).register({ transpileOnly: true });
+  }
+  return require(ENTRY_MODULE);
+}
+
+/**
+ * The one shared provider instance, used by every StreamDownload. Its methods only load `./entry` and delegate
+ * to it, so what Pulumi writes into each resource's state is a few lines, never the provider's code or any
+ * credential; and one instance keeps Pulumi's serialization cache warm.
  */
 export const streamDownloadProvider: Provider = {
-  configure: (req) => entry.provider().configure(req),
-  check: (olds, news) => entry.provider().check(olds, news),
-  diff: (id, olds, news) => entry.provider().diff(id, olds, news),
-  create: (inputs) => entry.provider().create(inputs),
-  read: (id, props) => entry.provider().read(id, props),
-  update: (id, olds, news) => entry.provider().update(id, olds, news),
-  delete: (id, props) => entry.provider().delete(id, props),
+  configure: (req) => loadEntry().provider().configure(req),
+  check: (olds, news) => loadEntry().provider().check(olds, news),
+  diff: (id, olds, news) => loadEntry().provider().diff(id, olds, news),
+  create: (inputs) => loadEntry().provider().create(inputs),
+  read: (id, props) => loadEntry().provider().read(id, props),
+  update: (id, olds, news) => loadEntry().provider().update(id, olds, news),
+  delete: (id, props) => loadEntry().provider().delete(id, props),
 };

@@ -2,7 +2,7 @@
  * Where the provider's credentials and endpoint come from: the stack config that @pulumi/cloudflare
  * uses (so users configure once), else environment variables read at call time.
  *
- * Configured values are kept on `globalThis` under a registered symbol, never in a module variable:
+ * Configured values are kept on `globalThis` under a fixed key, never in a module variable:
  * Pulumi serializes the provider's closures (and, when this package is not under node_modules, its
  * module variables) into every resource's state, and a global is never captured.
  */
@@ -40,7 +40,8 @@ export interface ResolvedSettings {
   budget: RateBudget;
 }
 
-const STORE = Symbol.for("pulumi-cloudflare-stream-download.configured");
+// A string key, not a Symbol: Pulumi's closure serializer cannot capture symbols.
+const STORE = "__pulumiCloudflareStreamDownloadConfigured";
 
 type Store = { [STORE]?: ConfiguredValues };
 
