@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { engineEnv } from "../scripts/engine";
+import { type Emulator, startEmulator } from "../src/emulator/server";
+import { ensurePulumiCli, programDir, type ProgramDir, stackFor } from "./helpers/engine";
+import { cfId, TOKEN } from "./helpers/fixtures";
+import { packTarball } from "./helpers/pack";
+
+describe("the packed package, installed as users get it, through the real Pulumi engine", function () {
+  this.timeout(15 * 60 * 1000);
+  let emulator: Emulator;
+  let program: ProgramDir;
+  let stack: Stack;
+  const account = cfId();
+
+  before(async () => {
+    ensurePulumiCli();
+    emulator = await startEmulator({ token: TOKEN, generationMs: 1500, rateLimit: false });
+    // examples/basic, with the tarball from `npm pack` in its node_modules instead of the repo's sources.
+    program = programDir("examples/basic", { tarball: packTarball() });
+    stack = await stackFor(program, "packaged", { CLOUDFLARE_API_TOKEN: TOKEN });
+    await stack.setConfig("cloudflare:apiToken", { value: TOKEN, secret: true });
+    await stack.setConfig("cloudflare:baseUrl", { value: emulator.baseUrl });
+  });
+  after(async () => {
+    await stack?.destroy().catch(() => undefined);
+    await emulator?.close();
+    program?.dispose();
+  });
+
+  it("runs examples/basic: up creates ready downloads and exports their URLs, destroy deletes them", async () => {
+    const video = emulator.createVideo(account);
+    await stack.setConfig("accountId", { value: account });
+    await stack.setConfig("videoId", { value: video });
+    const up = await stack.up();
+    assert.match(String(up.outputs.mp4Url?.value), new RegExp(`/${video}/downloads/default\\.mp4$`));
+    assert.match(String(up.outputs.m4aUrl?.value), new RegExp(`/${video}/downloads/audio\\.m4a$`));
+    assert.equal(emulator.downloads(account, video).default?.status, "ready");
+    assert.equal(emulator.downloads(account, video).audio?.status, "ready");
+
+    const exported = execFileSync("pulumi", ["stack", "export", "--stack", "packaged"], {
+      cwd: program.dir,
+      env: { ...process.env, ...engineEnv({ PULUMI_BACKEND_URL: `file://${program.backend}` }) },
+      encoding: "utf8",
+    });
+    const resources = (JSON.parse(exported) as { deployment: { resources: Array<{ type: string }> } }).deployment
+      .resources;
+    const download = resources.find((r) => r.type === "pulumi-nodejs:dynamic/cloudflare:StreamDownload") as
+      { inputs: { __provider: string } } | undefined;
+    const serialized = download?.inputs.__provider ?? "";
+    assert.match(serialized, /"pulumi-cloudflare-stream-download\/dist\/entry\.js"/, "state requires the package");
+    assert.ok(!serialized.includes(program.dir), "state does not depend on where node_modules is");
+    const bytes = JSON.stringify(download).length;
+    console.log(`      state bytes of one StreamDownload (both types): ${bytes}`);
+    assert.ok(bytes <= 4096, `at most 4 KB of state per resource, got ${bytes}`);
+
+    await stack.refresh();
+    await stack.destroy();
+    assert.deepEqual(emulator.storedDownloads(account, video), []);
+  });
+});

@@ -1,0 +1,217 @@
+import assert from "node:assert/strict";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { engineEnv } from "../scripts/engine";
+import { type Emulator, startEmulator } from "../src/emulator/server";
+import { ensurePulumiCli, programDir, type ProgramDir, REPO, stackFor } from "./helpers/engine";
+import { cfId, TOKEN } from "./helpers/fixtures";
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && !e.parentPath.includes(".pulumi-home"))
+    .map((e) => path.join(e.parentPath, e.name));
+}
+
+interface Spec {
+  name: string;
+  accountId: string;
+  identifier: string;
+  downloadTypes?: Array<"default" | "audio">;
+  waitForReady?: boolean;
+  readyTimeoutSeconds?: number;
+}
+
+describe("StreamDownload through the real Pulumi engine", function () {
+  this.timeout(10 * 60 * 1000);
+  let emulator: Emulator;
+  let program: ProgramDir;
+  let stack: Stack;
+  const account = cfId();
+  let log: string[];
+
+  before(async () => {
+    ensurePulumiCli();
+    emulator = await startEmulator({ token: TOKEN, generationMs: 1500, rateLimit: false });
+    program = programDir("downloads");
+  });
+  after(async () => {
+    await emulator?.close();
+    program?.dispose();
+  });
+
+  beforeEach(async function () {
+    log = [];
+    const name =
+      this.currentTest?.title
+        .replace(/[^a-z0-9]+/gi, "-")
+        .slice(0, 40)
+        .toLowerCase() ?? "t";
+    stack = await stackFor(program, name, {
+      CLOUDFLARE_API_TOKEN: TOKEN,
+      STREAM_DOWNLOAD_MODULE: path.join(REPO, "src", "index.ts"),
+    });
+    await stack.setConfig("cloudflare:apiToken", { value: TOKEN, secret: true });
+    await stack.setConfig("cloudflare:baseUrl", { value: emulator.baseUrl });
+    emulator.clearFaults();
+  });
+  afterEach(async () => {
+    await stack.destroy({ onOutput: (s) => log.push(s) }).catch(() => undefined);
+    await stack.workspace.removeStack(stack.name).catch(() => undefined);
+  });
+
+  async function setResources(specs: Spec[]): Promise<void> {
+    await stack.setConfig("resources", { value: JSON.stringify(specs) });
+  }
+
+  const collect = { onOutput: (s: string) => log.push(s), onError: (s: string) => log.push(s) };
+
+  function types(video: string): string[] {
+    return emulator
+      .storedDownloads(account, video)
+      .map((d) => d.type)
+      .sort();
+  }
+
+  it("creates the downloads on up, waits until they are ready, and exports their URLs", async () => {
+    const video = emulator.createVideo(account);
+    await setResources([{ name: "talk", accountId: account, identifier: video, downloadTypes: ["default", "audio"] }]);
+    const result = await stack.up(collect);
+    const outs = result.outputs.downloads?.value as Record<
+      string,
+      { id: string; default: { url: string; status: string }; audio: { url: string } }
+    >;
+    assert.equal(outs.talk?.id, `${account}/${video}`);
+    assert.equal(outs.talk?.default.status, "ready");
+    assert.match(outs.talk?.default.url ?? "", new RegExp(`/${video}/downloads/default\\.mp4$`));
+    assert.match(outs.talk?.audio.url ?? "", new RegExp(`/${video}/downloads/audio\\.m4a$`));
+    assert.deepEqual(
+      emulator.downloads(account, video).default?.status === "ready" &&
+        emulator.downloads(account, video).audio?.status,
+      "ready",
+    );
+    assert.match(log.join(""), /generating default [\d.]+%/, "progress shows in the up output");
+
+    emulator.resetRequests();
+    const again = await stack.up(collect);
+    assert.equal(again.summary.resourceChanges?.same, 2);
+    assert.equal(emulator.requests.length, 0, "a second up with no change sends no request");
+
+    await stack.destroy(collect);
+    assert.deepEqual(types(video), [], "destroy removes everything");
+  });
+
+  it("adds and removes a type in place, and replaces the resource for another video", async () => {
+    const video = emulator.createVideo(account);
+    await setResources([{ name: "talk", accountId: account, identifier: video }]);
+    await stack.up(collect);
+    assert.deepEqual(types(video), ["default"]);
+
+    await setResources([{ name: "talk", accountId: account, identifier: video, downloadTypes: ["default", "audio"] }]);
+    const added = await stack.up(collect);
+    assert.equal(added.summary.resourceChanges?.update, 1);
+    assert.deepEqual(types(video), ["audio", "default"]);
+
+    await setResources([{ name: "talk", accountId: account, identifier: video, downloadTypes: ["audio"] }]);
+    const removed = await stack.up(collect);
+    assert.equal(removed.summary.resourceChanges?.update, 1);
+    assert.deepEqual(types(video), ["audio"]);
+
+    const other = emulator.createVideo(account);
+    emulator.resetRequests();
+    await setResources([{ name: "talk", accountId: account, identifier: other, downloadTypes: ["audio"] }]);
+    const replaced = await stack.up(collect);
+    assert.equal(replaced.summary.resourceChanges?.replace, 1);
+    assert.deepEqual(types(other), ["audio"]);
+    assert.deepEqual(types(video), []);
+    const firstDelete = emulator.requests.findIndex((r) => r.method === "DELETE");
+    const lastPost = emulator.requests.map((r) => r.method).lastIndexOf("POST");
+    assert.ok(lastPost < firstDelete, "the new downloads are created before the old ones are deleted");
+  });
+
+  it("notices out-of-band deletions on refresh: recreates a lost download, drops a lost video", async () => {
+    const video = emulator.createVideo(account);
+    const gone = emulator.createVideo(account);
+    await setResources([
+      { name: "kept", accountId: account, identifier: video, downloadTypes: ["default", "audio"] },
+      { name: "gone", accountId: account, identifier: gone },
+    ]);
+    await stack.up(collect);
+    emulator.deleteDownload(account, video, "audio");
+    emulator.deleteVideo(account, gone);
+
+    await stack.refresh(collect);
+    const state = (await stack.exportStack()).deployment as {
+      resources: Array<{ type: string; outputs?: Record<string, unknown> }>;
+    };
+    const kept = state.resources.filter((r) => r.type.endsWith("StreamDownload"));
+    assert.equal(kept.length, 1, "the resource of the deleted video was dropped");
+    assert.equal(kept[0]?.outputs?.audio, undefined);
+
+    await setResources([{ name: "kept", accountId: account, identifier: video, downloadTypes: ["default", "audio"] }]);
+    const up = await stack.up(collect);
+    assert.equal(up.summary.resourceChanges?.update, 1);
+    assert.deepEqual(types(video), ["audio", "default"]);
+    await stack.destroy(collect);
+    assert.deepEqual(types(video), []);
+  });
+
+  it("destroy succeeds when the video was deleted out of band", async () => {
+    const video = emulator.createVideo(account);
+    await setResources([{ name: "talk", accountId: account, identifier: video }]);
+    await stack.up(collect);
+    emulator.deleteVideo(account, video);
+    await stack.destroy(collect);
+    const state = (await stack.exportStack()).deployment as { resources?: unknown[] };
+    assert.equal((state.resources ?? []).length, 0);
+  });
+
+  it("fails an up whose download ends in error, leaves nothing behind, and converges on the next up", async () => {
+    const video = emulator.createVideo(account);
+    await setResources([{ name: "talk", accountId: account, identifier: video, downloadTypes: ["default", "audio"] }]);
+    emulator.failNextDownloads({ types: ["audio"], afterMs: 300 });
+    await assert.rejects(stack.up(collect), (error: Error) => {
+      assert.match(error.message, new RegExp(`audio download of video ${video}: it ended in status "error"`));
+      assert.ok(!error.message.includes(TOKEN));
+      return true;
+    });
+    assert.deepEqual(types(video), [], "the failed create deleted what it made");
+    await stack.up(collect);
+    assert.deepEqual(types(video), ["audio", "default"]);
+  });
+
+  it("adopts an existing download without generating it again", async () => {
+    const video = emulator.createVideo(account);
+    emulator.createDownload(account, video, "default", { ready: true });
+    const createdAt = emulator.storedDownloads(account, video)[0]?.createdAt;
+    await setResources([{ name: "talk", accountId: account, identifier: video }]);
+    emulator.resetRequests();
+    await stack.up(collect);
+    assert.equal(emulator.requests.filter((r) => r.method === "POST").length, 0);
+    assert.equal(emulator.storedDownloads(account, video)[0]?.createdAt, createdAt);
+  });
+
+  it("keeps the API token out of state, engine output and errors", async () => {
+    const video = emulator.createVideo(account);
+    await setResources([{ name: "talk", accountId: account, identifier: video }]);
+    await stack.up({ ...collect, debug: true, logVerbosity: 3, logToStdErr: true });
+    // `pulumi stack export` as a user runs it (the Automation API's exportStack adds --show-secrets).
+    const exported = execFileSync("pulumi", ["stack", "export", "--stack", stack.name], {
+      cwd: program.dir,
+      env: { ...process.env, ...engineEnv({ PULUMI_BACKEND_URL: `file://${program.backend}` }) },
+      encoding: "utf8",
+    });
+    assert.match(exported, /"__provider"/);
+    assert.ok(!exported.includes(TOKEN), "no token in pulumi stack export");
+    for (const file of filesUnder(program.backend)) {
+      assert.ok(!readFileSync(file, "utf8").includes(TOKEN), `no token in the state file ${file}`);
+    }
+    emulator.addFault({ path: "/downloads", fault: { kind: "status", status: 400 }, times: Infinity });
+    await stack.refresh({ ...collect, debug: true }).catch((e: Error) => log.push(e.message));
+    emulator.clearFaults();
+    const text = log.join("\n");
+    assert.match(text, /400/, "the failed refresh's error was captured");
+    assert.ok(!text.includes(TOKEN), "no token in engine output or errors");
+  });
+});

@@ -1,0 +1,69 @@
+/**
+ * Runs the real Pulumi engine (CLI + Node.js language host + dynamic-provider process) through the
+ * Automation API, with a file backend in a temp dir, against a test program.
+ */
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
+import { engineEnv, REPO } from "../../scripts/engine";
+import { repoVersionOf } from "./pack";
+
+export { ensurePulumiCli, REPO } from "../../scripts/engine";
+
+/** A copy of a program in a temp dir, its stack state in another. Call `dispose` when done. */
+export interface ProgramDir {
+  dir: string;
+  backend: string;
+  dispose(): void;
+}
+
+/**
+ * Copies a program (a folder under tests/programs, or a path such as examples/basic) into a temp dir. Without
+ * `tarball`, the program shares the repo's node_modules (and loads the repo's sources); with it, the program
+ * gets the tarball installed into its own node_modules, as users get the package.
+ */
+export function programDir(name: string, opts: { tarball?: string } = {}): ProgramDir {
+  const source = name.includes("/") ? path.join(REPO, name) : path.join(REPO, "tests", "programs", name);
+  const root = mkdtempSync(path.join(tmpdir(), `sd-${path.basename(name)}-`));
+  const dir = path.join(root, "program");
+  const backend = path.join(root, "state");
+  cpSync(source, dir, { recursive: true, filter: (f) => !f.includes("node_modules") });
+  mkdirSync(backend);
+  if (opts.tarball) {
+    writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: `sd-${path.basename(name)}`, private: true }));
+    execFileSync(
+      "npm",
+      [
+        "install",
+        "--no-audit",
+        "--no-fund",
+        "--prefer-offline",
+        opts.tarball,
+        `@pulumi/pulumi@${repoVersionOf("@pulumi/pulumi")}`,
+        `typescript@${repoVersionOf("typescript")}`,
+        `@types/node@${repoVersionOf("@types/node")}`,
+      ],
+      { cwd: dir, stdio: ["ignore", "ignore", "inherit"], timeout: 10 * 60 * 1000 },
+    );
+  } else {
+    symlinkSync(path.join(REPO, "node_modules"), path.join(dir, "node_modules"), "dir");
+  }
+  return { dir, backend, dispose: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/** Creates (or selects) a stack of the program with a file backend. */
+export async function stackFor(
+  program: ProgramDir,
+  stackName: string,
+  env: Record<string, string> = {},
+): Promise<Stack> {
+  return LocalWorkspace.createOrSelectStack(
+    { stackName, workDir: program.dir },
+    {
+      envVars: engineEnv({ PULUMI_BACKEND_URL: `file://${program.backend}`, ...env }),
+      pulumiHome: path.join(program.backend, ".pulumi-home"),
+    },
+  );
+}

@@ -1,0 +1,194 @@
+/**
+ * The package as published: what `npm pack` puts in the tarball, and whether that tarball, installed into an
+ * empty folder, works from JavaScript, from TypeScript, and through Pulumi's serialization of the provider.
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { packTarball, REPO, repoVersionOf, tempDir } from "./helpers/pack";
+
+const NAME = "pulumi-cloudflare-stream-download";
+
+/** Files every tarball must hold, relative to its `package/` folder. */
+const REQUIRED = [
+  "package.json",
+  "README.md",
+  "LICENSE",
+  "CHANGELOG.md",
+  "dist/index.js",
+  "dist/index.d.ts",
+  "dist/entry.js",
+  "dist/entry.d.ts",
+  "dist/emulator/server.js",
+  "dist/emulator/server.d.ts",
+];
+
+/** What may be in the tarball at all. */
+const ALLOWED = [/^(package\.json|README\.md|LICENSE|CHANGELOG\.md)$/, /^dist\/(.+\/)?[^/]+(\.d\.ts|\.js)$/];
+
+function run(command: string, args: string[], cwd: string): string {
+  return execFileSync(command, args, {
+    cwd,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    timeout: 5 * 60 * 1000,
+  });
+}
+
+describe("the npm package", function () {
+  this.timeout(10 * 60 * 1000);
+  let tarball: string;
+  let files: string[];
+
+  before(() => {
+    tarball = packTarball();
+    files = run("tar", ["-tzf", tarball], REPO)
+      .split("\n")
+      .filter((line) => line !== "" && !line.endsWith("/"))
+      .map((line) => line.replace(/^package\//, ""))
+      .sort();
+  });
+
+  it("holds compiled JavaScript, declarations, README, LICENSE, CHANGELOG and package.json, and nothing else", () => {
+    assert.deepEqual(
+      files.filter((file) => !ALLOWED.some((re) => re.test(file))),
+      [],
+      "unexpected files in the tarball (sources, tests, maps, state?)",
+    );
+    assert.deepEqual(
+      REQUIRED.filter((file) => !files.includes(file)),
+      [],
+      "files missing from the tarball",
+    );
+  });
+
+  it("ships a declaration for every compiled module, and only modules compiled from current sources", () => {
+    const modules = files.filter((f) => f.endsWith(".js")).map((f) => f.slice("dist/".length, -".js".length));
+    const declarations = files.filter((f) => f.endsWith(".d.ts")).map((f) => f.slice("dist/".length, -".d.ts".length));
+    assert.deepEqual(declarations, modules, "each dist/X.js comes with dist/X.d.ts");
+    const stale = modules.filter((m) => !existsSync(path.join(REPO, "src", `${m}.ts`)));
+    assert.deepEqual(stale, [], "compiled modules without a source in src/");
+  });
+
+  it("declares entry points that are in the tarball, including the dist/entry.js that state refers to", () => {
+    const pkg = require(path.join(REPO, "package.json")) as {
+      main: string;
+      types: string;
+      exports: Record<string, string | Record<string, string>>;
+    };
+    const targets = [
+      pkg.main,
+      pkg.types,
+      ...Object.values(pkg.exports).flatMap((t) => (typeof t === "string" ? [t] : Object.values(t))),
+    ];
+    const concrete = targets.filter((t) => !t.includes("*")).map((t) => t.replace(/^\.\//, ""));
+    assert.deepEqual(
+      concrete.filter((t) => !files.includes(t)),
+      [],
+      "package.json points at files missing from the tarball",
+    );
+  });
+
+  describe("installed from the tarball into an empty folder", () => {
+    let app: string;
+
+    before(() => {
+      app = tempDir("sd-install-");
+      writeFileSync(path.join(app, "package.json"), JSON.stringify({ name: "sd-install-check", private: true }));
+      run(
+        "npm",
+        [
+          "install",
+          "--prefer-offline",
+          "--no-audit",
+          "--no-fund",
+          tarball,
+          `@pulumi/pulumi@${repoVersionOf("@pulumi/pulumi")}`,
+          `typescript@${repoVersionOf("typescript")}`,
+        ],
+        app,
+      );
+    });
+
+    it("loads from plain JavaScript, with the provider module at the path that state refers to", () => {
+      const script = `
+        const pkg = require(${JSON.stringify(NAME)});
+        const entry = require(${JSON.stringify(`${NAME}/dist/entry.js`)});
+        console.log(JSON.stringify({
+          StreamDownload: typeof pkg.StreamDownload,
+          create: typeof pkg.streamDownloadProvider.create,
+          provider: typeof entry.provider,
+          resolved: require.resolve(${JSON.stringify(NAME)}),
+        }));`;
+      const result = JSON.parse(run(process.execPath, ["-e", script], app)) as Record<string, string>;
+      assert.deepEqual(
+        { StreamDownload: result.StreamDownload, create: result.create, provider: result.provider },
+        { StreamDownload: "function", create: "function", provider: "function" },
+      );
+      assert.equal(result.resolved, path.join(app, "node_modules", NAME, "dist", "index.js"));
+    });
+
+    it("is serialized by Pulumi as a require of dist/entry.js that the dynamic provider can load back", () => {
+      // What pulumi.dynamic.Resource stores as `__provider`, and what the dynamic provider process then does
+      // with it (require the text, call handler()). A package.json `exports` map without dist/entry.js would
+      // make the serialization throw "package.json export path ... not found".
+      const script = `
+        const fs = require("node:fs");
+        const pulumi = require("@pulumi/pulumi");
+        const { streamDownloadProvider } = require(${JSON.stringify(NAME)});
+        pulumi.runtime.serializeFunction(() => streamDownloadProvider, { allowSecrets: true }).then((fn) => {
+          fs.writeFileSync("provider.js", fn.text);
+          const loaded = require("./provider.js").handler();
+          console.log(JSON.stringify({ text: fn.text, create: typeof loaded.create, delete: typeof loaded.delete }));
+        });`;
+      const result = JSON.parse(run(process.execPath, ["-e", script], app)) as Record<string, string>;
+      const text = result.text ?? "";
+      assert.match(text, /require\(ENTRY_MODULE\)/);
+      assert.ok(text.includes(`ENTRY_MODULE: "${NAME}/dist/entry.js"`), "the package subpath, not a file path");
+      assert.ok(text.includes(`TS_NODE: ""`), "no ts-node when installed");
+      assert.ok(!text.includes(app), "nothing that depends on where node_modules is");
+      assert.ok(text.length < 3500, `a small text: ${text.length} characters`);
+      assert.deepEqual({ create: result.create, delete: result.delete }, { create: "function", delete: "function" });
+    });
+
+    it("type-checks a TypeScript program that declares a StreamDownload and uses its URLs", () => {
+      writeFileSync(
+        path.join(app, "index.ts"),
+        [
+          `import * as pulumi from "@pulumi/pulumi";`,
+          `import { StreamDownload, type DownloadInfo } from "${NAME}";`,
+          `import { startEmulator } from "${NAME}/dist/emulator/server.js";`,
+          ``,
+          `const talk = new StreamDownload("talk", {`,
+          `  accountId: "023e105f4ecef8ad9ca31a8372d0c353",`,
+          `  identifier: "ea95132c15732412d22c1476fa83f27a",`,
+          `  downloadTypes: ["default", "audio"],`,
+          `});`,
+          `export const mp4: pulumi.Output<string> = talk.default.url;`,
+          `export const m4a: pulumi.Output<DownloadInfo> = talk.audio;`,
+          `export const emulator = startEmulator({ port: 0 });`,
+          ``,
+          `// The declarations are real types, not any: an unknown download type is an error.`,
+          `// @ts-expect-error "video" is not a download type`,
+          `new StreamDownload("bad", { accountId: "a", identifier: "b", downloadTypes: ["video"] });`,
+          ``,
+        ].join("\n"),
+      );
+      const tsc = path.join(app, "node_modules", "typescript", "bin", "tsc");
+      const flags = ["--noEmit", "--strict", "--skipLibCheck", "--target", "ES2022"];
+      // The classic CommonJS resolution of Pulumi's project template, and Node's resolution, which reads `exports`.
+      for (const resolution of [
+        ["--module", "commonjs", "--moduleResolution", "node10"],
+        ["--module", "node16", "--moduleResolution", "node16"],
+      ]) {
+        try {
+          run(process.execPath, [tsc, ...flags, ...resolution, "index.ts"], app);
+        } catch (error) {
+          const e = error as { stdout?: string; stderr?: string };
+          assert.fail(`tsc ${resolution.join(" ")} found errors:\n${e.stdout ?? ""}${e.stderr ?? ""}`);
+        }
+      }
+    });
+  });
+});

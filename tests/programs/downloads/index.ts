@@ -1,0 +1,26 @@
+// A Pulumi program whose StreamDownload resources come from stack config, so one program serves every
+// engine-level test. STREAM_DOWNLOAD_MODULE picks the package: the repo's source, or the installed tarball.
+import * as pulumi from "@pulumi/pulumi";
+
+type Pkg = typeof import("../../../src");
+const { StreamDownload } = require(process.env.STREAM_DOWNLOAD_MODULE || "pulumi-cloudflare-stream-download") as Pkg;
+
+interface Spec {
+  name: string;
+  accountId: string;
+  identifier: string;
+  downloadTypes?: Array<"default" | "audio">;
+  waitForReady?: boolean;
+  readyTimeoutSeconds?: number;
+}
+
+const config = new pulumi.Config();
+const specs = config.requireObject<Spec[]>("resources");
+
+export const downloads = Object.fromEntries(
+  specs.map((spec) => {
+    const { name, ...args } = spec;
+    const r = new StreamDownload(name, args);
+    return [name, { id: r.id, default: r.default, audio: r.audio }];
+  }),
+);
