@@ -26,14 +26,14 @@ async function main(): Promise<void> {
   const cli = ensurePulumiCli();
   console.log(`pulumi from ${cli}`);
 
-  const emulator = await startEmulator({ token: TOKEN, generationMs: 6000, videoReadyMs: 3000 });
+  const emulator = await startEmulator({ token: TOKEN, generationMs: 6000, videoReadyMs: 7000 });
   const state = mkdtempSync(path.join(tmpdir(), "stream-download-demo-"));
   const stackName = `demo-${process.pid}`;
   try {
     step(`Cloudflare Stream emulator listening on ${emulator.baseUrl}`);
     const client = new CloudflareClient({ baseUrl: emulator.baseUrl, credentials: { kind: "token", token: TOKEN } });
     const video = await client.copyVideo(ACCOUNT, "https://example.com/talks/keynote.mp4", { name: "keynote" });
-    console.log(`uploaded a video from a URL: uid ${video.uid} (state ${video.status.state}, ready to stream in ~3 s)`);
+    console.log(`uploaded a video from a URL: uid ${video.uid} (state ${video.status.state}, ready to stream in ~7 s)`);
     emulator.resetRequests();
 
     step(`pulumi up (stack ${stackName}, state in ${state})`);

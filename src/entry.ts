@@ -1,8 +1,5 @@
 /**
- * The module that serialized state refers to. When this package is installed under node_modules, Pulumi
- * writes `require("<package>/dist/entry.js")` into every StreamDownload's state instead of the provider's
- * code, so this file must keep its path (and `provider` its name) across versions: state written by an older
- * version is read back through it. See "Upgrading" in the README.
+ * What the provider delegates to: handler.ts (the module that state refers to) loads this one when called.
  */
 import { StreamDownloadProvider } from "./provider";
 

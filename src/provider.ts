@@ -4,8 +4,15 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { CloudflareClient, type ClientOptions } from "./client";
-import type * as entry from "./entry";
-import { DownloadNotReadyError, NotFoundError, StreamDownloadError, withContext } from "./errors";
+import * as handler from "./handler";
+import {
+  DownloadNotReadyError,
+  NetworkError,
+  NotFoundError,
+  RequestTimeoutError,
+  StreamDownloadError,
+  withContext,
+} from "./errors";
 import { type Clock, sharedLimiter, systemClock } from "./limiter";
 import { readConfig, resolveSettings, type ResolvedSettings, storeConfigured } from "./settings";
 import {
@@ -226,9 +233,11 @@ export class StreamDownloadProvider implements Provider {
           this.deps.log(`${label(video, type)}: the existing download had failed; generating it again`);
           await client.deleteDownload(accountId, video, type).catch(ignoreNotFound);
         }
-        const at = this.deps.clock.now();
-        latest = await this.createOne(client, inputs, type, deadline);
+        // Counted as ours before the POST: if its answer is lost, the download may exist all the same.
         created.push(type);
+        latest = await this.createOne(client, inputs, type, deadline);
+        // Timed after the POST returns: a retry's wait (Retry-After can be minutes) is not generation time.
+        const at = this.deps.clock.now();
         tracks.set(type, {
           first: { at, percent: 0 },
           latest: { at, percent: parsePercent(latest[type]?.percentComplete) },
@@ -237,7 +246,7 @@ export class StreamDownloadProvider implements Provider {
       if (!inputs.waitForReady) return latest;
       return await this.waitForDownloads(client, inputs, tracks, latest, deadline);
     } catch (error) {
-      throw await this.rollBack(client, accountId, video, created, error);
+      throw await this.rollBack(client, accountId, video, types, created, error);
     }
   }
 
@@ -371,34 +380,52 @@ export class StreamDownloadProvider implements Provider {
     client: CloudflareClient,
     accountId: string,
     video: string,
+    types: DownloadType[],
     created: DownloadType[],
     error: unknown,
   ): Promise<Error> {
     const err = error instanceof Error ? error : new Error(String(error));
+    const deleted: DownloadType[] = [];
     const leftBehind: string[] = [];
     for (const type of created) {
       try {
         await client.deleteDownload(accountId, video, type);
+        deleted.push(type);
       } catch (cleanupError) {
         if (!(cleanupError instanceof NotFoundError)) leftBehind.push(`${type} (${(cleanupError as Error).message})`);
       }
     }
-    if (created.length > 0) {
-      const note =
-        leftBehind.length === 0
-          ? ` The ${created.join(" and ")} download${created.length > 1 ? "s" : ""} this step created ${created.length > 1 ? "were" : "was"} deleted again.`
-          : ` Could not delete what this step created: ${leftBehind.join("; ")}; it will be adopted by the next pulumi up, or delete it in the Stream dashboard.`;
-      err.message += note;
+    if (deleted.length > 0) {
+      const plural = deleted.length > 1;
+      err.message += ` The ${deleted.join(" and ")} download${plural ? "s" : ""} this step created ${plural ? "were" : "was"} deleted again.`;
     }
-    if (!err.message.includes(video)) withContext(err, `Creating the downloads of video ${video}`);
-    return err;
+    if (leftBehind.length > 0) {
+      err.message +=
+        ` Could not delete what this step created: ${leftBehind.join("; ")}. ` +
+        `The next pulumi up adopts it; or delete it in the Stream dashboard.`;
+    }
+    return withContext(
+      err,
+      `Creating the ${types.join(" and ")} download${types.length > 1 ? "s" : ""} of video ${video}`,
+    );
   }
 
   private async deleteTypes(accountId: string, video: string, types: DownloadType[]): Promise<void> {
     if (types.length === 0) return;
     const client = this.client();
     const results = await Promise.allSettled(
-      types.map((type) => client.deleteDownload(accountId, video, type).catch(ignoreNotFound)),
+      types.map((type) =>
+        client.deleteDownload(accountId, video, type).catch(async (error: unknown) => {
+          if (error instanceof NotFoundError) return;
+          // The answer may have been lost after the delete happened: look before calling it a failure.
+          if (!(error instanceof NetworkError || error instanceof RequestTimeoutError)) throw error;
+          const live = await client.getDownloads(accountId, video).catch((e: unknown) => {
+            if (e instanceof NotFoundError) return {} as WireDownloads; // the video is gone, and its downloads
+            throw error;
+          });
+          if (live[type] !== undefined) throw error;
+        }),
+      ),
     );
     const failed = results.flatMap((r, i) =>
       r.status === "rejected" ? [`${types[i]}: ${(r.reason as Error).message}`] : [],
@@ -543,42 +570,8 @@ function seconds(ms: number): string {
 }
 
 /**
- * How the serialized provider finds this package's code again, in the dynamic-provider process.
- *
- * Pulumi serializes a dynamic provider's functions into every resource's state. Code it copies by value loses
- * class inheritance (an Error subclass is no longer an Error), so the shared provider copies nothing but a
- * `require` of `entry`: by package subpath when installed under node_modules (state then does not depend on
- * where node_modules is), by absolute path when run from a source checkout (the demo, this repo's tests).
+ * The one shared provider instance, used by every StreamDownload: the `./handler` module itself. Pulumi writes
+ * a module installed under node_modules into state as a `require` of its path, so each resource's state holds
+ * one line instead of this provider's code (see handler.ts); one instance keeps Pulumi's serialization cache warm.
  */
-const ENTRY_MODULE = entryModuleId(require.resolve("./entry"));
-/** ts-node, to load `entry.ts` when running from source; resolved where the program runs. */
-const TS_NODE = ENTRY_MODULE.endsWith(".ts") ? require.resolve("ts-node") : "";
-
-/** The module id to `require` for `entry`, given its resolved file name. */
-export function entryModuleId(file: string): string {
-  const parts = file.split(/[\\/]/);
-  const nodeModules = parts.lastIndexOf("node_modules");
-  return nodeModules >= 0 ? parts.slice(nodeModules + 1).join("/") : file;
-}
-
-function loadEntry(): typeof entry {
-  if (TS_NODE && !(process as unknown as Record<symbol, unknown>)[Symbol.for("ts-node.register.instance")]) {
-    require(TS_NODE).register({ transpileOnly: true });
-  }
-  return require(ENTRY_MODULE);
-}
-
-/**
- * The one shared provider instance, used by every StreamDownload. Its methods only load `./entry` and delegate
- * to it, so what Pulumi writes into each resource's state is a few lines, never the provider's code or any
- * credential; and one instance keeps Pulumi's serialization cache warm.
- */
-export const streamDownloadProvider: Provider = {
-  configure: (req) => loadEntry().provider().configure(req),
-  check: (olds, news) => loadEntry().provider().check(olds, news),
-  diff: (id, olds, news) => loadEntry().provider().diff(id, olds, news),
-  create: (inputs) => loadEntry().provider().create(inputs),
-  read: (id, props) => loadEntry().provider().read(id, props),
-  update: (id, olds, news) => loadEntry().provider().update(id, olds, news),
-  delete: (id, props) => loadEntry().provider().delete(id, props),
-};
+export const streamDownloadProvider: Provider = handler;

@@ -548,6 +548,24 @@ describe("Cloudflare Stream emulator", () => {
       assert.equal(emu.requests.at(-1)?.fault, "delay:120");
     });
 
+    it("handles a request whose response it then drops, so the change happens but the client sees a socket error", async () => {
+      const uid = emu.createVideo(ACCOUNT);
+      emu.addFault({ method: "POST", fault: { kind: "dropResponse" } });
+      await assert.rejects(
+        fetch(`${emu.baseUrl}${videoPath(uid, "/downloads/audio")}`, { method: "POST", headers: TOKEN }),
+        /ECONNRESET|socket hang up/,
+      );
+      assert.deepEqual(
+        emu.storedDownloads(ACCOUNT, uid).map((d) => d.type),
+        ["audio"],
+        "the download was created",
+      );
+      assert.equal(emu.requests.at(-1)?.fault, "dropResponse");
+      assert.equal(emu.requests.at(-1)?.status, 0, "no response was sent");
+      const again = await call<WireDownloads>(emu, "POST", videoPath(uid, "/downloads/audio"));
+      assert.ok(result(again).audio, "the next request is answered");
+    });
+
     it("answers 429 with the Retry-After given", async () => {
       emu.addFault({ fault: { kind: "rateLimited", retryAfterSeconds: 7 } });
       const reply = await call(emu, "GET", videoPath(MISSING_UID));

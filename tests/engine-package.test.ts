@@ -49,7 +49,11 @@ describe("the packed package, installed as users get it, through the real Pulumi
     const download = resources.find((r) => r.type === "pulumi-nodejs:dynamic/cloudflare:StreamDownload") as
       { inputs: { __provider: string } } | undefined;
     const serialized = download?.inputs.__provider ?? "";
-    assert.match(serialized, /"pulumi-cloudflare-stream-download\/dist\/entry\.js"/, "state requires the package");
+    assert.match(
+      serialized,
+      /require\("pulumi-cloudflare-stream-download\/dist\/handler\.js"\)/,
+      "state requires the package",
+    );
     assert.ok(!serialized.includes(program.dir), "state does not depend on where node_modules is");
     const bytes = JSON.stringify(download).length;
     console.log(`      state bytes of one StreamDownload (both types): ${bytes}`);

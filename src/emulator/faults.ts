@@ -19,6 +19,11 @@ export type Fault =
   | { kind: "successFalse" }
   /** Waits `ms`, then handles the request normally. */
   | { kind: "delay"; ms: number }
+  /**
+   * Handles the request normally (its state changes happen), then destroys the socket without sending the
+   * response: the request worked, but its answer was lost.
+   */
+  | { kind: "dropResponse" }
   /** 429 with `Retry-After: retryAfterSeconds`. */
   | { kind: "rateLimited"; retryAfterSeconds: number };
 
@@ -80,6 +85,7 @@ export function describeFault(fault: Fault): string {
     case "hang":
     case "malformed":
     case "successFalse":
+    case "dropResponse":
       return fault.kind;
   }
 }

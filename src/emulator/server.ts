@@ -52,7 +52,7 @@ export interface RecordedRequest {
   method: string;
   /** The decoded path without `/client/v4`, query or trailing slash. */
   path: string;
-  /** The status sent; 0 while pending, or when no response was sent (reset, hang). */
+  /** The status sent; 0 while pending, or when no response was sent (reset, hang, dropResponse). */
   status: number;
   /** Arrival time by the emulator's clock, ms epoch. */
   at: number;
@@ -145,7 +145,7 @@ function isJson(text: string): boolean {
   }
 }
 
-/** The response a fault produces instead of the API's (not used for reset, hang and delay). */
+/** The response a fault produces instead of the API's (not used for reset, hang, delay and dropResponse). */
 function faultResponse(fault: Fault): RawResponse {
   switch (fault.kind) {
     case "status": {
@@ -180,6 +180,7 @@ function faultResponse(fault: Fault): RawResponse {
     case "reset":
     case "hang":
     case "delay":
+    case "dropResponse":
       throw new Error(`fault ${fault.kind} has no response`);
   }
 }
@@ -377,8 +378,13 @@ export class Emulator {
         if (this.closing || body.outcome === "aborted") return;
         let response: RawResponse;
         if (body.outcome === "tooLarge") response = jsonResponse(fail(413, ERRORS.bodyTooLarge));
-        else if (fault && fault.kind !== "delay") response = faultResponse(fault);
+        else if (fault && fault.kind !== "delay" && fault.kind !== "dropResponse") response = faultResponse(fault);
         else response = this.apiResponse(method, segments, auth, body.text);
+        if (fault?.kind === "dropResponse") {
+          // The API has acted on the request; now lose its answer, as a dropped connection would.
+          req.socket.resetAndDestroy();
+          return;
+        }
         this.send(res, record, response);
       })
       .catch((error: unknown) => {
