@@ -144,11 +144,18 @@ non_local_replaces() {
   ' "$1" | grep -Ev '=>[[:space:]]*\.\.?/' | sed 's/^/replace /' || true
 }
 
+# Downloads MODULE@VERSION from the Go module proxy and prints the path of its go.mod.
+module_gomod() {
+  local gomod
+  log "resolving $1"
+  gomod="$(cd "$TMP" && "$GO_BIN" mod download -json "$1" |
+    sed -n 's/^[[:space:]]*"GoMod":[[:space:]]*"\(.*\)",\{0,1\}$/\1/p')"
+  [ -f "$gomod" ] || die "could not download $1 from the Go module proxy"
+  echo "$gomod"
+}
+
 PKG_MOD=github.com/pulumi/pulumi/pkg/v3
-log "resolving $PKG_MOD@v$VERSION"
-pkg_gomod="$(cd "$TMP" && "$GO_BIN" mod download -json "$PKG_MOD@v$VERSION" |
-  sed -n 's/^[[:space:]]*"GoMod":[[:space:]]*"\(.*\)",\{0,1\}$/\1/p')"
-[ -f "$pkg_gomod" ] || die "could not download $PKG_MOD@v$VERSION from the Go module proxy"
+pkg_gomod="$(module_gomod "$PKG_MOD@v$VERSION")"
 
 {
   echo "module pulumicli.local/build"
@@ -162,10 +169,7 @@ pkg_gomod="$(cd "$TMP" && "$GO_BIN" mod download -json "$PKG_MOD@v$VERSION" |
 # The language host's wrapper module: sdk/v3 at the last version that held the Node.js host.
 SDK_MOD=github.com/pulumi/pulumi/sdk/v3
 LANGHOST_PKG="$SDK_MOD/nodejs/cmd/pulumi-language-nodejs"
-log "resolving $SDK_MOD@v$LANGHOST_SDK_VERSION"
-sdk_gomod="$(cd "$TMP" && "$GO_BIN" mod download -json "$SDK_MOD@v$LANGHOST_SDK_VERSION" |
-  sed -n 's/^[[:space:]]*"GoMod":[[:space:]]*"\(.*\)",\{0,1\}$/\1/p')"
-[ -f "$sdk_gomod" ] || die "could not download $SDK_MOD@v$LANGHOST_SDK_VERSION from the Go module proxy"
+sdk_gomod="$(module_gomod "$SDK_MOD@v$LANGHOST_SDK_VERSION")"
 {
   echo "module pulumicli.local/langhost"
   echo

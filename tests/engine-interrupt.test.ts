@@ -14,6 +14,7 @@ import { type Emulator, startEmulator } from "../src/emulator/server";
 import type { DownloadType } from "../src/types";
 import { ensurePulumiCli, programDir, type ProgramDir, REPO, stackFor } from "./helpers/engine";
 import { cfId, TOKEN } from "./helpers/fixtures";
+import type { ResourceSpec } from "./programs/downloads/spec";
 
 /** Long enough that every interrupt lands while the provider waits for the downloads. */
 const GENERATION_MS = 8000;
@@ -33,12 +34,7 @@ const RECOVERY_COMMANDS: readonly string[][] = [
   ["refresh", "--clear-pending-creates", "--yes"],
 ];
 
-interface Spec {
-  name: string;
-  accountId: string;
-  identifier: string;
-  downloadTypes: DownloadType[];
-}
+type Spec = ResourceSpec & { downloadTypes: DownloadType[] };
 
 interface Deployment {
   resources?: Array<{ urn: string; type: string; id?: string; outputs?: Record<string, unknown> }>;

@@ -12,6 +12,7 @@ import { type Emulator, startEmulator } from "../src/emulator/server";
 import type { DownloadType } from "../src/types";
 import { ensurePulumiCli, programDir, type ProgramDir, REPO, stackFor } from "./helpers/engine";
 import { cfId, TOKEN } from "./helpers/fixtures";
+import type { ResourceSpec } from "./programs/downloads/spec";
 
 const CYCLES = 20;
 const FAILURE_RATE = 0.05;
@@ -23,12 +24,7 @@ const FAULTS: Fault[] = [
   { kind: "rateLimited", retryAfterSeconds: 1 },
 ];
 
-interface Spec {
-  name: string;
-  accountId: string;
-  identifier: string;
-  downloadTypes: DownloadType[];
-}
+type Spec = ResourceSpec & { downloadTypes: DownloadType[] };
 
 type Outputs = Record<string, { id: string } & Partial<Record<DownloadType, { status: string; url: string }>>>;
 

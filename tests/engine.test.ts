@@ -7,20 +7,12 @@ import { engineEnv } from "../scripts/engine";
 import { type Emulator, startEmulator } from "../src/emulator/server";
 import { ensurePulumiCli, programDir, type ProgramDir, REPO, stackFor } from "./helpers/engine";
 import { cfId, TOKEN } from "./helpers/fixtures";
+import type { ResourceSpec as Spec } from "./programs/downloads/spec";
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
     .filter((e) => e.isFile() && !e.parentPath.includes(".pulumi-home"))
     .map((e) => path.join(e.parentPath, e.name));
-}
-
-interface Spec {
-  name: string;
-  accountId: string;
-  identifier: string;
-  downloadTypes?: Array<"default" | "audio">;
-  waitForReady?: boolean;
-  readyTimeoutSeconds?: number;
 }
 
 describe("StreamDownload through the real Pulumi engine", function () {

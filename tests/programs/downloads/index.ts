@@ -1,18 +1,10 @@
 // A Pulumi program whose StreamDownload resources come from stack config, so one program serves every
 // engine-level test. STREAM_DOWNLOAD_MODULE picks the package: the repo's source, or the installed tarball.
 import * as pulumi from "@pulumi/pulumi";
+import type { ResourceSpec as Spec } from "./spec";
 
 type Pkg = typeof import("../../../src");
 const { StreamDownload } = require(process.env.STREAM_DOWNLOAD_MODULE || "pulumi-cloudflare-stream-download") as Pkg;
-
-interface Spec {
-  name: string;
-  accountId: string;
-  identifier: string;
-  downloadTypes?: Array<"default" | "audio">;
-  waitForReady?: boolean;
-  readyTimeoutSeconds?: number;
-}
 
 const config = new pulumi.Config();
 const specs = config.requireObject<Spec[]>("resources");
