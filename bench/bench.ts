@@ -3,13 +3,12 @@
  * costs, and how a 100-resource `pulumi up` behaves under Cloudflare's real rate limit. A benchmark, not a test:
  * it prints a table (and with --json, one JSON object as its last line) and fails only if it cannot run.
  */
-import { execFileSync } from "node:child_process";
 import { CloudflareClient } from "../src/client";
 import { type Emulator, startEmulator } from "../src/emulator/server";
 import { DEFAULT_RATE_BUDGET } from "../src/limiter";
 import { StreamDownloadProvider } from "../src/provider";
-import { engineEnv, ensurePulumiCli } from "../scripts/engine";
-import { programDir, stackFor } from "../tests/helpers/engine";
+import { ensurePulumiCli } from "../scripts/engine";
+import { exportStackText, programDir, stackFor } from "../tests/helpers/engine";
 import { cfId } from "../tests/helpers/fixtures";
 import { packTarball } from "../tests/helpers/pack";
 
@@ -153,12 +152,7 @@ async function scale(resources = 100, generationMs = 10_000): Promise<ScaleResul
     await stack.up();
     const noop = { resources, wallMs: Date.now() - started, requests: emulator.requests.length };
 
-    const exported = execFileSync("pulumi", ["stack", "export", "--stack", "scale"], {
-      cwd: program.dir,
-      env: { ...process.env, ...engineEnv({ PULUMI_BACKEND_URL: `file://${program.backend}` }) },
-      encoding: "utf8",
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    const exported = exportStackText(program, "scale");
     const downloads = (
       JSON.parse(exported) as { deployment: { resources: Array<{ type: string }> } }
     ).deployment.resources.filter((r) => r.type === "pulumi-nodejs:dynamic/cloudflare:StreamDownload");

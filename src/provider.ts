@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { CloudflareClient, type ClientOptions } from "./client";
 import * as handler from "./handler";
 import {
+  CloudflareApiError,
   DownloadNotReadyError,
   NetworkError,
   NotFoundError,
@@ -262,7 +263,7 @@ export class StreamDownloadProvider implements Provider {
       return await client.createDownload(accountId, video, type);
     } catch (error) {
       if (error instanceof NotFoundError) throw videoNotFound(accountId, video, error);
-      if (!(error instanceof StreamDownloadError) || !isClientError(error)) throw error;
+      if (!isClientError(error)) throw error;
       // Cloudflare does not document which error it returns for a video that is not ready yet, so look at
       // the video itself rather than at the error code.
       const ready = await this.waitForVideo(client, inputs, deadline, error);
@@ -534,11 +535,10 @@ function checkDownloadTypes(value: unknown, fail: (property: string, reason: str
   });
 }
 
-function isClientError(error: StreamDownloadError): boolean {
-  const status = (error as { status?: unknown }).status;
-  return (
-    typeof status === "number" && status >= 400 && status < 500 && status !== 401 && status !== 403 && status !== 429
-  );
+/** A 4xx that says "not now" or "not like this" rather than "not found", "not allowed" or "slow down". */
+function isClientError(error: unknown): error is CloudflareApiError {
+  const status = error instanceof CloudflareApiError ? error.status : 0;
+  return status >= 400 && status < 500 && status !== 401 && status !== 403 && status !== 429;
 }
 
 function ignoreNotFound(error: unknown): void {

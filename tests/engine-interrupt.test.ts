@@ -9,10 +9,9 @@ import type { Stack } from "@pulumi/pulumi/automation";
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import * as path from "node:path";
-import { engineEnv } from "../scripts/engine";
 import { type Emulator, startEmulator } from "../src/emulator/server";
 import type { DownloadType } from "../src/types";
-import { ensurePulumiCli, programDir, type ProgramDir, REPO, stackFor } from "./helpers/engine";
+import { ensurePulumiCli, programDir, type ProgramDir, programEnv, REPO, stackFor } from "./helpers/engine";
 import { cfId, TOKEN } from "./helpers/fixtures";
 import type { ResourceSpec } from "./programs/downloads/spec";
 
@@ -176,11 +175,7 @@ describe("interrupting pulumi up while StreamDownloads wait (real CLI processes)
   function startCli(args: string[]): CliProcess {
     const env = {
       ...process.env,
-      ...engineEnv({
-        PULUMI_BACKEND_URL: `file://${program.backend}`,
-        PULUMI_HOME: path.join(program.backend, ".pulumi-home"),
-        STREAM_DOWNLOAD_MODULE: path.join(REPO, "src", "index.ts"),
-      }),
+      ...programEnv(program, { STREAM_DOWNLOAD_MODULE: path.join(REPO, "src", "index.ts") }),
     };
     const child = spawn("pulumi", [...args, "--stack", stack.name, "--non-interactive"], {
       cwd: program.dir,

@@ -1,9 +1,7 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { engineEnv } from "../scripts/engine";
 import { type Emulator, startEmulator } from "../src/emulator/server";
-import { ensurePulumiCli, programDir, type ProgramDir, stackFor } from "./helpers/engine";
+import { ensurePulumiCli, exportStackText, programDir, type ProgramDir, stackFor } from "./helpers/engine";
 import { cfId, TOKEN } from "./helpers/fixtures";
 import { packTarball } from "./helpers/pack";
 
@@ -39,11 +37,7 @@ describe("the packed package, installed as users get it, through the real Pulumi
     assert.equal(emulator.downloads(account, video).default?.status, "ready");
     assert.equal(emulator.downloads(account, video).audio?.status, "ready");
 
-    const exported = execFileSync("pulumi", ["stack", "export", "--stack", "packaged"], {
-      cwd: program.dir,
-      env: { ...process.env, ...engineEnv({ PULUMI_BACKEND_URL: `file://${program.backend}` }) },
-      encoding: "utf8",
-    });
+    const exported = exportStackText(program, "packaged");
     const resources = (JSON.parse(exported) as { deployment: { resources: Array<{ type: string }> } }).deployment
       .resources;
     const download = resources.find((r) => r.type === "pulumi-nodejs:dynamic/cloudflare:StreamDownload") as

@@ -1,11 +1,9 @@
 import assert from "node:assert/strict";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { engineEnv } from "../scripts/engine";
 import { type Emulator, startEmulator } from "../src/emulator/server";
-import { ensurePulumiCli, programDir, type ProgramDir, REPO, stackFor } from "./helpers/engine";
+import { ensurePulumiCli, exportStackText, programDir, type ProgramDir, REPO, stackFor } from "./helpers/engine";
 import { cfId, TOKEN } from "./helpers/fixtures";
 import type { ResourceSpec as Spec } from "./programs/downloads/spec";
 
@@ -189,11 +187,7 @@ describe("StreamDownload through the real Pulumi engine", function () {
     await setResources([{ name: "talk", accountId: account, identifier: video }]);
     await stack.up({ ...collect, debug: true, logVerbosity: 3, logToStdErr: true });
     // `pulumi stack export` as a user runs it (the Automation API's exportStack adds --show-secrets).
-    const exported = execFileSync("pulumi", ["stack", "export", "--stack", stack.name], {
-      cwd: program.dir,
-      env: { ...process.env, ...engineEnv({ PULUMI_BACKEND_URL: `file://${program.backend}` }) },
-      encoding: "utf8",
-    });
+    const exported = exportStackText(program, stack.name);
     assert.match(exported, /"__provider"/);
     assert.ok(!exported.includes(TOKEN), "no token in pulumi stack export");
     for (const file of filesUnder(program.backend)) {

@@ -53,6 +53,28 @@ export function programDir(name: string, opts: { tarball?: string } = {}): Progr
   return { dir, backend, dispose: () => rmSync(root, { recursive: true, force: true }) };
 }
 
+/** The environment of a `pulumi` run against the program's stacks: its file backend and its own PULUMI_HOME. */
+export function programEnv(program: ProgramDir, extra: Record<string, string> = {}): Record<string, string> {
+  return engineEnv({
+    PULUMI_BACKEND_URL: `file://${program.backend}`,
+    PULUMI_HOME: path.join(program.backend, ".pulumi-home"),
+    ...extra,
+  });
+}
+
+/**
+ * `pulumi stack export` as a user runs it, so secrets stay encrypted (the Automation API's exportStack adds
+ * --show-secrets).
+ */
+export function exportStackText(program: ProgramDir, stackName: string): string {
+  return execFileSync("pulumi", ["stack", "export", "--stack", stackName], {
+    cwd: program.dir,
+    env: { ...process.env, ...programEnv(program) },
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+}
+
 /** Creates (or selects) a stack of the program with a file backend. */
 export async function stackFor(
   program: ProgramDir,
@@ -62,7 +84,7 @@ export async function stackFor(
   return LocalWorkspace.createOrSelectStack(
     { stackName, workDir: program.dir },
     {
-      envVars: engineEnv({ PULUMI_BACKEND_URL: `file://${program.backend}`, ...env }),
+      envVars: programEnv(program, env),
       pulumiHome: path.join(program.backend, ".pulumi-home"),
     },
   );

@@ -7,8 +7,9 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 
-/** The repository root. */
-export const REPO = path.resolve(__dirname, "..", "..");
+import { REPO } from "../../scripts/engine";
+
+export { REPO };
 
 /** Versions of the repo's own dev dependencies, to install next to the tarball. */
 export function repoVersionOf(pkg: "@pulumi/pulumi" | "typescript" | "@types/node"): string {
