@@ -3,10 +3,10 @@
  * costs, and how a 100-resource `pulumi up` behaves under Cloudflare's real rate limit. A benchmark, not a test:
  * it prints a table (and with --json, one JSON object as its last line) and fails only if it cannot run.
  */
-import { CloudflareClient } from "../src/client";
+import { CloudflareClient } from "../src/core/client";
 import { type Emulator, startEmulator } from "../src/emulator/server";
-import { DEFAULT_RATE_BUDGET } from "../src/limiter";
-import { StreamDownloadProvider } from "../src/provider";
+import { DEFAULT_RATE_BUDGET } from "../src/core/limiter";
+import { StreamDownloadProvider } from "../src/dynamic/provider";
 import { ensurePulumiCli } from "../scripts/engine";
 import { exportStackText, programDir, stackFor } from "../tests/helpers/engine";
 import { cfId } from "../tests/helpers/fixtures";

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { CloudflareClient } from "../src/client";
+import { CloudflareClient } from "../src/core/client";
 import { startEmulator } from "../src/emulator/server";
 import { engineEnv, ensurePulumiCli, REPO } from "./engine";
 

@@ -8,21 +8,25 @@
  *
  * Run from a source checkout instead (the demo, this repo's tests), Pulumi copies these functions by value.
  * Code copied that way loses class inheritance (an Error subclass is no longer an Error), so the functions
- * copy nothing but a `require` of `./entry`, by absolute path, registering ts-node for a `.ts` file.
+ * copy nothing but a `require` of the dynamic face, by absolute path, registering ts-node for a `.ts` file.
+ *
+ * Each call gets a new, stateless provider: credentials and the rate limiter live in process-wide registries,
+ * never in a captured variable.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type * as entry from "./entry";
-import type { StreamDownloadInputs, StreamDownloadOutputs } from "./types";
+import type { StreamDownloadInputs, StreamDownloadOutputs } from "./core/types";
+import type * as dynamic from "./dynamic/provider";
 
-const ENTRY_FILE = require.resolve("./entry");
-/** ts-node, to load `entry.ts` when running from source; resolved where the program runs. */
-const TS_NODE = ENTRY_FILE.endsWith(".ts") ? require.resolve("ts-node") : "";
+const FACE_FILE = require.resolve("./dynamic/provider");
+/** ts-node, to load `provider.ts` when running from source; resolved where the program runs. */
+const TS_NODE = FACE_FILE.endsWith(".ts") ? require.resolve("ts-node") : "";
 
-function loadEntry(): typeof entry {
+function provider(): dynamic.StreamDownloadProvider {
   if (TS_NODE && !(process as unknown as Record<symbol, unknown>)[Symbol.for("ts-node.register.instance")]) {
     require(TS_NODE).register({ transpileOnly: true });
   }
-  return require(ENTRY_FILE);
+  const face = require(FACE_FILE) as typeof dynamic;
+  return new face.StreamDownloadProvider();
 }
 
 type In = StreamDownloadInputs;
@@ -30,36 +34,36 @@ type Out = StreamDownloadOutputs;
 
 /** Reads the stack config's Cloudflare keys. */
 export function configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
-  return loadEntry().provider().configure(req);
+  return provider().configure(req);
 }
 
 /** Validates inputs and fills defaults. */
 export function check(olds: In, news: In): Promise<pulumi.dynamic.CheckResult<In>> {
-  return loadEntry().provider().check(olds, news);
+  return provider().check(olds, news);
 }
 
 /** Decides between no change, an update in place, and a replacement. */
 export function diff(id: string, olds: Out, news: In): Promise<pulumi.dynamic.DiffResult> {
-  return loadEntry().provider().diff(id, olds, news);
+  return provider().diff(id, olds, news);
 }
 
 /** Creates (or adopts) the downloads and waits for them. */
 export function create(inputs: In): Promise<pulumi.dynamic.CreateResult<Out>> {
-  return loadEntry().provider().create(inputs);
+  return provider().create(inputs);
 }
 
 /** Reads the live state for refresh. */
 export function read(id: string, props?: Out): Promise<pulumi.dynamic.ReadResult<Out>> {
-  return loadEntry().provider().read(id, props);
+  return provider().read(id, props);
 }
 
 /** Adds and removes download types in place. */
 export function update(id: string, olds: Out, news: In): Promise<pulumi.dynamic.UpdateResult<Out>> {
-  return loadEntry().provider().update(id, olds, news);
+  return provider().update(id, olds, news);
 }
 
 /** Deletes the managed downloads. */
 function remove(id: string, props: Out): Promise<void> {
-  return loadEntry().provider().delete(id, props);
+  return provider().delete(id, props);
 }
 export { remove as delete };

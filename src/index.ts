@@ -1,8 +1,10 @@
 /**
- * A Pulumi dynamic resource for Cloudflare Stream video downloads.
+ * A Pulumi dynamic resource for Cloudflare Stream video downloads, and the core it shares with the
+ * provider plugin (`pulumi-resource-cloudflare-stream`). Re-exports only.
  */
-export { StreamDownload, type StreamDownloadArgs } from "./resource";
-export { streamDownloadProvider, StreamDownloadProvider, type ProviderDeps } from "./provider";
+export { StreamDownload, streamDownloadProvider, type StreamDownloadArgs } from "./dynamic/resource";
+export { StreamDownloadProvider, type ProviderDeps } from "./dynamic/provider";
+export { CONFIG_KEYS } from "./dynamic/config";
 export {
   DEFAULT_DOWNLOAD_TYPES,
   DEFAULT_READY_TIMEOUT_SECONDS,
@@ -12,8 +14,8 @@ export {
   type DownloadType,
   type StreamDownloadInputs,
   type StreamDownloadOutputs,
-} from "./types";
-export { CloudflareClient, DEFAULT_BASE_URL, type ClientOptions, type Credentials } from "./client";
+} from "./core/types";
+export { CloudflareClient, DEFAULT_BASE_URL, type ClientOptions, type Credentials } from "./core/client";
 export {
   AuthenticationError,
   CloudflareApiError,
@@ -24,5 +26,6 @@ export {
   RateLimitedError,
   RequestTimeoutError,
   StreamDownloadError,
-} from "./errors";
-export { CONFIG_KEYS, ENV_VARS } from "./settings";
+  UnexpectedResponseError,
+} from "./core/errors";
+export { ENV_VARS } from "./core/settings";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { CloudflareClient } from "../src/client";
+import { CloudflareClient } from "../src/core/client";
 import {
   AuthenticationError,
   CloudflareApiError,
@@ -7,7 +7,7 @@ import {
   NotFoundError,
   RateLimitedError,
   RequestTimeoutError,
-} from "../src/errors";
+} from "../src/core/errors";
 import { type Emulator, startEmulator } from "../src/emulator/server";
 import { cfId, clientFor, recordingClock, tinyLimiter, TOKEN } from "./helpers/fixtures";
 

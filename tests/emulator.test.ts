@@ -4,7 +4,7 @@ import path from "node:path";
 import fetch from "node-fetch";
 import type { Emulator, EmulatorOptions } from "../src/emulator/server";
 import { startEmulator } from "../src/emulator/server";
-import type { WireDownload, WireDownloads, WireEnvelope, WireVideo } from "../src/wire";
+import type { WireDownload, WireDownloads, WireEnvelope, WireVideo } from "../src/core/wire";
 
 const ACCOUNT = "0123456789abcdef0123456789abcdef";
 const OTHER_ACCOUNT = "fedcba9876543210fedcba9876543210";

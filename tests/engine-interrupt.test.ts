@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import * as path from "node:path";
 import { type Emulator, startEmulator } from "../src/emulator/server";
-import type { DownloadType } from "../src/types";
+import type { DownloadType } from "../src/core/types";
 import { ensurePulumiCli, programDir, type ProgramDir, programEnv, REPO, stackFor } from "./helpers/engine";
 import { cfId, TOKEN } from "./helpers/fixtures";
 import type { ResourceSpec } from "./programs/downloads/spec";

@@ -9,7 +9,7 @@ import type { Stack } from "@pulumi/pulumi/automation";
 import * as path from "node:path";
 import type { Fault } from "../src/emulator/faults";
 import { type Emulator, startEmulator } from "../src/emulator/server";
-import type { DownloadType } from "../src/types";
+import type { DownloadType } from "../src/core/types";
 import { ensurePulumiCli, programDir, type ProgramDir, REPO, stackFor } from "./helpers/engine";
 import { cfId, TOKEN } from "./helpers/fixtures";
 import type { ResourceSpec } from "./programs/downloads/spec";

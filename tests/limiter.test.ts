@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type Clock, RequestLimiter, sharedLimiter } from "../src/limiter";
+import { type Clock, RequestLimiter, sharedLimiter } from "../src/core/limiter";
 
 /** A virtual clock: sleeping advances time at once, so minutes of budget are tested in microseconds. */
 function virtualClock(): Clock & { t: number } {

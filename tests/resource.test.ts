@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { clearConfigured } from "../src/settings";
+import { clearConfigured } from "../src/dynamic/config";
 import { cfId, TOKEN } from "./helpers/fixtures";
 
 interface Registered {
@@ -12,7 +12,7 @@ interface Registered {
 describe("StreamDownload (under Pulumi mocks)", () => {
   const registered: Registered[] = [];
   const savedToken = process.env.CLOUDFLARE_API_TOKEN;
-  let StreamDownload: typeof import("../src/resource").StreamDownload;
+  let StreamDownload: typeof import("../src/dynamic/resource").StreamDownload;
 
   before(async () => {
     process.env.CLOUDFLARE_API_TOKEN = TOKEN;
@@ -39,7 +39,7 @@ describe("StreamDownload (under Pulumi mocks)", () => {
       false,
     );
     // Import after the mocks are set, as Pulumi's unit-testing guide does.
-    ({ StreamDownload } = await import("../src/resource"));
+    ({ StreamDownload } = await import("../src/dynamic/resource"));
   });
 
   after(() => {
@@ -70,7 +70,7 @@ describe("StreamDownload (under Pulumi mocks)", () => {
 
   it("serializes a provider that holds no credential, though a token is in env, config and a configured provider", async () => {
     // Even a provider configured in this very process must not carry the token into state.
-    const { streamDownloadProvider } = await import("../src/provider");
+    const { streamDownloadProvider } = await import("../src/dynamic/resource");
     await streamDownloadProvider.configure?.({
       config: { get: (k: string) => (k === "cloudflare:apiToken" ? TOKEN : undefined), require: () => TOKEN },
     });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { DEFAULT_POLL_POLICY, nextPollDelayForAllMs, nextPollDelayMs, parsePercent } from "../src/waiter";
+import { DEFAULT_POLL_POLICY, nextPollDelayForAllMs, nextPollDelayMs } from "../src/core/waiter";
 
 describe("the waiting policy", () => {
   const policy = DEFAULT_POLL_POLICY;
@@ -35,12 +35,5 @@ describe("the waiting policy", () => {
       policy,
     );
     assert.equal(delay, 3100);
-  });
-
-  it("reads Cloudflare's percentages, strings included, within 0-100", () => {
-    assert.equal(parsePercent("42.5"), 42.5);
-    assert.equal(parsePercent(101), 100);
-    assert.equal(parsePercent(undefined), 0);
-    assert.equal(parsePercent("n/a"), 0);
   });
 });

@@ -3,7 +3,7 @@
  * messages stay consistent across routes, auth, rate limiting and faults.
  */
 import { STATUS_CODES } from "node:http";
-import type { WireEnvelope, WireMessage } from "../wire";
+import type { WireEnvelope, WireMessage } from "../core/wire";
 
 /** A response the emulator is about to send: status, extra headers and the JSON body. */
 export interface ApiResponse {

@@ -2,7 +2,7 @@
  * The Stream routes: turning a request path into a route, and each route's handler over the store. Transport
  * concerns (auth, rate limiting, faults, logging) live in server.ts; these functions only see decoded input.
  */
-import type { DownloadType } from "../wire";
+import type { DownloadType } from "../core/wire";
 import type { ApiResponse } from "./envelope";
 import { ERRORS, fail, invalidField, ok } from "./envelope";
 import type { StoredVideo, StreamStore } from "./store";

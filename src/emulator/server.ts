@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { Socket } from "node:net";
 import { performance } from "node:perf_hooks";
-import type { DownloadType, WireDownloads, WireDownloadStatus, WireVideo } from "../wire";
+import type { DownloadType, WireDownloads, WireDownloadStatus, WireVideo } from "../core/wire";
 import type { PresentedAuth } from "./auth";
 import { presentedAuth } from "./auth";
 import type { ApiResponse } from "./envelope";

@@ -3,8 +3,15 @@
  * state is computed from timestamps when asked, so a test can know exactly when a download became ready.
  */
 import { randomBytes } from "node:crypto";
-import type { DownloadType, WireDownload, WireDownloads, WireDownloadStatus, WireVideo, WireVideoState } from "../wire";
-import { DOWNLOAD_TYPES } from "../wire";
+import type {
+  DownloadType,
+  WireDownload,
+  WireDownloads,
+  WireDownloadStatus,
+  WireVideo,
+  WireVideoState,
+} from "../core/wire";
+import { DOWNLOAD_TYPES } from "../core/wire";
 
 /** A download as the emulator stores it, with the timestamps (ms epoch) its state is computed from. */
 export interface StoredDownload {

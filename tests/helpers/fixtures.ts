@@ -2,10 +2,10 @@
  * Shared test fixtures: ids, a recording clock, and a provider wired to an emulator.
  */
 import { randomBytes } from "node:crypto";
-import { CloudflareClient, type ClientOptions } from "../../src/client";
-import { type Clock, RequestLimiter } from "../../src/limiter";
-import { StreamDownloadProvider } from "../../src/provider";
-import { DEFAULT_RATE_BUDGET } from "../../src/limiter";
+import { CloudflareClient, type ClientOptions } from "../../src/core/client";
+import { type Clock, RequestLimiter } from "../../src/core/limiter";
+import { StreamDownloadProvider } from "../../src/dynamic/provider";
+import { DEFAULT_RATE_BUDGET } from "../../src/core/limiter";
 import type { Emulator } from "../../src/emulator/server";
 
 /** The token every test emulator accepts. Tests assert that it never shows up where it must not. */

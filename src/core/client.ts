@@ -3,10 +3,18 @@
  * attempt, retries, and the shared rate limiter. The only module that touches the network.
  */
 import fetch, { type Response } from "node-fetch";
-import { CloudflareApiError, NetworkError, RequestTimeoutError } from "./errors";
+import { CloudflareApiError, NetworkError, RequestTimeoutError, UnexpectedResponseError } from "./errors";
 import { type Clock, type RequestLimiter, systemClock } from "./limiter";
 import { DEFAULT_RETRY_POLICY, parseRetryAfterMs, retryDelayMs, type RetryPolicy } from "./retry";
-import type { DownloadType, WireDownloads, WireEnvelope, WireMessage, WireVideo } from "./wire";
+import {
+  type LiveDownload,
+  type LiveDownloads,
+  type LiveVideo,
+  readCreateHint,
+  readDownloadList,
+  readVideo,
+} from "./read";
+import type { DownloadType, WireEnvelope, WireMessage, WireVideo } from "./wire";
 
 /** Cloudflare's API base. */
 export const DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4";
@@ -63,19 +71,29 @@ export class CloudflareClient {
     this.clock = options.clock ?? systemClock;
   }
 
-  /** GET a video: its `readyToStream` and `status`. */
-  getVideo(accountId: string, videoId: string): Promise<WireVideo> {
-    return this.request<WireVideo>("GET", videoPath(accountId, videoId));
+  /** GET a video, read tolerantly: readiness, state, progress and `requireSignedURLs`. */
+  async getVideo(accountId: string, videoId: string): Promise<LiveVideo> {
+    return readVideo(await this.request<unknown>("GET", videoPath(accountId, videoId)));
   }
 
-  /** GET the downloads of a video; a type is present only once created. */
-  getDownloads(accountId: string, videoId: string): Promise<WireDownloads> {
-    return this.request<WireDownloads>("GET", `${videoPath(accountId, videoId)}/downloads`);
+  /** GET the downloads of a video: the truth about which exist; a type is present only once created. */
+  async getDownloads(accountId: string, videoId: string): Promise<LiveDownloads> {
+    const path = `${videoPath(accountId, videoId)}/downloads`;
+    const result = await this.request<unknown>("GET", path);
+    const downloads = readDownloadList(result);
+    if (downloads === undefined) throw new UnexpectedResponseError("GET", path, result);
+    return downloads;
   }
 
-  /** POST the type-specific endpoint; returns all of the video's downloads. */
-  createDownload(accountId: string, videoId: string, type: DownloadType): Promise<WireDownloads> {
-    return this.request<WireDownloads>("POST", `${videoPath(accountId, videoId)}/downloads/${type}`);
+  /**
+   * POST the type-specific endpoint. Its result has no published schema, so what it says about the download is
+   * only a hint (undefined when it says nothing); the list says whether the download exists.
+   */
+  async createDownload(accountId: string, videoId: string, type: DownloadType): Promise<LiveDownload | undefined> {
+    return readCreateHint(
+      await this.request<unknown>("POST", `${videoPath(accountId, videoId)}/downloads/${type}`),
+      type,
+    );
   }
 
   /** DELETE the download of one type. */

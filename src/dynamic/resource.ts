@@ -2,8 +2,16 @@
  * The public resource class and its arguments.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { streamDownloadProvider } from "./provider";
-import type { DownloadInfo, DownloadType } from "./types";
+import type { DownloadInfo, DownloadType, StreamDownloadInputs, StreamDownloadOutputs } from "../core/types";
+import * as handler from "../handler";
+
+/**
+ * The one shared provider instance, used by every StreamDownload: the `handler` module itself. Pulumi writes a
+ * module installed under node_modules into state as a `require` of its path, so each resource's state holds one
+ * line instead of the provider's code (see handler.ts); one instance keeps Pulumi's serialization cache warm.
+ */
+export const streamDownloadProvider: pulumi.dynamic.ResourceProvider<StreamDownloadInputs, StreamDownloadOutputs> =
+  handler;
 
 /** Arguments of a {@link StreamDownload}. */
 export interface StreamDownloadArgs {
@@ -71,6 +79,11 @@ export class StreamDownload extends pulumi.dynamic.Resource {
    * The M4A audio download: `{ status, percentComplete, url }`. Undefined when `"audio"` is not in `downloadTypes`.
    */
   declare public readonly audio: pulumi.Output<DownloadInfo>;
+  /**
+   * Whether the video requires signed URLs. When true, the download URLs answer 401 until the video uid in them
+   * is replaced by a signed token that allows downloads (`downloadable: true`); see the README.
+   */
+  declare public readonly requireSignedURLs: pulumi.Output<boolean>;
 
   /**
    * @param name the unique name of the resource in the program
@@ -89,6 +102,7 @@ export class StreamDownload extends pulumi.dynamic.Resource {
         readyTimeoutSeconds: args.readyTimeoutSeconds,
         default: undefined,
         audio: undefined,
+        requireSignedURLs: undefined,
       },
       opts,
       "cloudflare",

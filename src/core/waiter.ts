@@ -72,9 +72,3 @@ export function nextPollDelayForAllMs(
   if (tracks.length === 0) return policy.minIntervalMs;
   return Math.max(...tracks.map((t) => nextPollDelayMs(t.first, t.latest, now, policy)));
 }
-
-/** Parses Cloudflare's `pctComplete` string (e.g. "42.5") into a number from 0 to 100. */
-export function parsePercent(value: unknown): number {
-  const n = typeof value === "number" ? value : Number.parseFloat(String(value ?? ""));
-  return Number.isFinite(n) ? Math.min(100, Math.max(0, n)) : 0;
-}

@@ -7,8 +7,11 @@ import type { DownloadType } from "./wire";
 export type { DownloadType } from "./wire";
 export { DOWNLOAD_TYPES } from "./wire";
 
-/** Status of one download, as this package reports it. */
-export type DownloadStatus = "ready" | "inprogress" | "error";
+/**
+ * Status of one download: `ready`, `inprogress` or `error` as Cloudflare documents them; any other status
+ * Cloudflare may send is passed through as it came (and treated as still in progress).
+ */
+export type DownloadStatus = "ready" | "inprogress" | "error" | (string & {});
 
 /** One managed download's live state. */
 export interface DownloadInfo {
@@ -16,7 +19,10 @@ export interface DownloadInfo {
   status: DownloadStatus;
   /** Generation progress, 0 to 100. */
   percentComplete: number;
-  /** Where the file is served; returned at once, it works once `status` is `ready`. */
+  /**
+   * Where the file is served. Cloudflare returns it at once, and it works once `status` is `ready`; a `ready`
+   * download always has it. Empty only while Cloudflare has not sent one yet (possible with `waitForReady: false`).
+   */
   url: string;
 }
 
@@ -33,6 +39,11 @@ export interface StreamDownloadInputs {
 export interface StreamDownloadOutputs extends StreamDownloadInputs {
   default?: DownloadInfo;
   audio?: DownloadInfo;
+  /**
+   * Whether the video requires signed URLs: then its download URLs answer 401 unless the uid in them is
+   * replaced by a signed token that allows downloads (see the README). Absent in state written before 0.2.
+   */
+  requireSignedURLs?: boolean;
 }
 
 /** Default for `downloadTypes`. */

@@ -1,11 +1,15 @@
 /**
- * The CRUD of the StreamDownload resource: check, diff, create (and wait), read, update, delete.
+ * What a StreamDownload does, once, for every face: check, diff, create (and wait), read, update, delete.
+ * The dynamic resource and the provider plugin translate their calls into these and nothing more.
+ *
+ * Every decision rests on what Cloudflare documents: which downloads exist and their state come from the
+ * `GET .../downloads` list; whether the video can have downloads, from the video's own readiness. What a
+ * create's answer says is a hint, used only to save a request when it says enough.
  */
-import type * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { CloudflareClient, type ClientOptions } from "./client";
-import * as handler from "./handler";
 import {
+  AuthenticationError,
   CloudflareApiError,
   DownloadNotReadyError,
   NetworkError,
@@ -15,7 +19,8 @@ import {
   withContext,
 } from "./errors";
 import { type Clock, sharedLimiter, systemClock } from "./limiter";
-import { readConfig, resolveSettings, type ResolvedSettings, storeConfigured } from "./settings";
+import { isUsable, type LiveDownload, type LiveDownloads, type LiveVideo } from "./read";
+import type { ResolvedSettings } from "./settings";
 import {
   DEFAULT_DOWNLOAD_TYPES,
   DEFAULT_READY_TIMEOUT_SECONDS,
@@ -25,56 +30,95 @@ import {
   type StreamDownloadInputs,
   type StreamDownloadOutputs,
 } from "./types";
-import { DEFAULT_POLL_POLICY, nextPollDelayForAllMs, parsePercent, type PollPolicy, type Progress } from "./waiter";
-import type { WireDownloads, WireVideo } from "./wire";
+import { DEFAULT_POLL_POLICY, nextPollDelayForAllMs, type PollPolicy, type Progress } from "./waiter";
 
-type Provider = pulumi.dynamic.ResourceProvider<StreamDownloadInputs, StreamDownloadOutputs>;
-
-/** What the provider depends on, injectable so that tests need not wait in real time or read env. */
-export interface ProviderDeps {
+/** What the operations depend on, injectable so that tests need not wait in real time or read env. */
+export interface OperationDeps {
   clock: Clock;
-  /** Receives progress lines; the default writes them to stderr, which `pulumi up` shows. */
+  /** Receives progress lines; the default writes them to stderr. */
   log: (line: string) => void;
   poll: PollPolicy;
-  /** Where credentials come from; the default reads configured stack config, then env, at call time. */
+  /** Where credentials come from, resolved at call time. */
   settings: () => ResolvedSettings;
   /** Client knobs (timeouts, retries); credentials and base URL always come from `settings`. */
   client: Pick<ClientOptions, "attemptTimeoutMs" | "retry" | "random">;
+  /** Appended to an authentication error: where this face reads the token, and what to do after a rotation. */
+  credentialHint: string;
 }
 
-const DEFAULT_DEPS: ProviderDeps = {
-  clock: systemClock,
-  log: (line) => void process.stderr.write(`${line}\n`),
-  poll: DEFAULT_POLL_POLICY,
-  settings: () => resolveSettings(),
-  client: {},
-};
+/** Constructor options: every dependency optional, the poll policy mergeable. */
+export type OperationOptions = Partial<Omit<OperationDeps, "poll">> & { poll?: Partial<PollPolicy> };
+
+/** A problem with one input, named by its property path. */
+export interface CheckFailure {
+  property: string;
+  reason: string;
+}
+
+/** Inputs with defaults filled, and what is wrong with them. */
+export interface CheckOutcome {
+  inputs: StreamDownloadInputs;
+  failures: CheckFailure[];
+}
+
+/** What changed, and whether it needs a replacement. */
+export interface DiffOutcome {
+  changes: boolean;
+  replaces?: string[];
+  deleteBeforeReplace?: boolean;
+}
+
+/** The live state; an empty id says the resource is gone. */
+export interface ReadOutcome {
+  id: string;
+  props?: StreamDownloadOutputs;
+  inputs?: StreamDownloadInputs;
+}
 
 /** Cloudflare ids (accounts, videos) are 32 lowercase hex digits. */
 const CLOUDFLARE_ID = /^[0-9a-f]{32}$/;
 
 /** The value Pulumi passes for inputs not known yet (during preview). */
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-/** The key Pulumi uses to mark a secret value passed to a dynamic provider. */
+/** The key Pulumi uses to mark a secret value passed to a provider. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
-/** The StreamDownload provider. Most programs use the shared `streamDownloadProvider` instead. */
-export class StreamDownloadProvider implements Provider {
-  private readonly deps: ProviderDeps;
+/** Reads of a list that may lag behind a create before a missing download counts as gone. */
+const MISSING_READS_BEFORE_GONE = 2;
+/** Reads of a `ready` download without a URL, on refresh, before giving up. */
+const URL_READS = 3;
 
-  constructor(deps: Partial<Omit<ProviderDeps, "poll">> & { poll?: Partial<PollPolicy> } = {}) {
-    this.deps = { ...DEFAULT_DEPS, ...deps, poll: { ...DEFAULT_POLL_POLICY, ...deps.poll } };
-  }
+/** What commonly removes a download behind Pulumi's back; said whenever one is found missing. */
+const COMMON_CAUSES =
+  "Commonly another tool deleted it: the delete of a cloudflare.StreamDownload (or Terraform " +
+  "cloudflare_stream_download) for the same video, for example when switching to this resource (see " +
+  '"Switching from cloudflare.StreamDownload" in the README), the Stream dashboard, or a script; or the video ' +
+  "itself was deleted.";
 
-  /** Keeps the stack config's Cloudflare keys for this process; they win over env vars. */
-  async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
-    storeConfigured(readConfig(req.config));
+type Track = { first: Progress; latest: Progress; missingReads: number };
+
+/** The CRUD of one StreamDownload. Stateless between calls: construct one per call, or share one. */
+export class StreamDownloadOperations {
+  private readonly deps: OperationDeps;
+
+  constructor(deps: OperationOptions = {}) {
+    this.deps = {
+      clock: systemClock,
+      log: (line) => void process.stderr.write(`${line}\n`),
+      settings: () => {
+        throw new StreamDownloadError("No settings source was given to StreamDownloadOperations.");
+      },
+      client: {},
+      credentialHint: "",
+      ...deps,
+      poll: { ...DEFAULT_POLL_POLICY, ...deps.poll },
+    };
   }
 
   /** Validates inputs and fills defaults. Calls no API, so it is safe at preview. */
-  async check(_olds: StreamDownloadInputs, news: StreamDownloadInputs): Promise<pulumi.dynamic.CheckResult> {
-    const raw = news as unknown as Record<string, unknown>;
-    const failures: pulumi.dynamic.CheckFailure[] = [];
+  async check(_olds: unknown, news: unknown): Promise<CheckOutcome> {
+    const raw = (news ?? {}) as Record<string, unknown>;
+    const failures: CheckFailure[] = [];
     const fail = (property: string, reason: string) => failures.push({ property, reason });
 
     checkCloudflareId(raw.accountId, "accountId", "account ID", fail);
@@ -99,7 +143,7 @@ export class StreamDownloadProvider implements Provider {
     }
 
     return {
-      inputs: { ...news, downloadTypes, waitForReady, readyTimeoutSeconds: timeout } as StreamDownloadInputs,
+      inputs: { ...raw, downloadTypes, waitForReady, readyTimeoutSeconds: timeout } as StreamDownloadInputs,
       failures,
     };
   }
@@ -109,7 +153,7 @@ export class StreamDownloadProvider implements Provider {
    * so it replaces the resource (the new ones are created before the old ones are deleted). Everything
    * else changes in place.
    */
-  async diff(_id: string, olds: StreamDownloadOutputs, news: StreamDownloadInputs): Promise<pulumi.dynamic.DiffResult> {
+  async diff(_id: string, olds: StreamDownloadOutputs, news: StreamDownloadInputs): Promise<DiffOutcome> {
     const replaces = (["accountId", "identifier"] as const).filter((key) => olds[key] !== news[key]);
     if (replaces.length > 0) return { changes: true, replaces, deleteBeforeReplace: false };
 
@@ -125,35 +169,45 @@ export class StreamDownloadProvider implements Provider {
    * Creates the downloads (adopting any that already exist) and, unless `waitForReady` is false, waits until
    * all of them are ready. Transactional: on failure, the downloads this call created are deleted again.
    */
-  async create(inputs: StreamDownloadInputs): Promise<pulumi.dynamic.CreateResult<StreamDownloadOutputs>> {
-    const downloads = await this.ensureDownloads(inputs, inputs.downloadTypes);
-    return { id: resourceId(inputs), outs: outputsOf(inputs, downloads, inputs.downloadTypes) };
+  async create(inputs: StreamDownloadInputs): Promise<{ id: string; outs: StreamDownloadOutputs }> {
+    const made = await this.ensureDownloads(inputs, inputs.downloadTypes);
+    const outs = outputsOf(inputs, made.downloads, inputs.downloadTypes, made.video.requireSignedURLs);
+    return { id: resourceId(inputs), outs };
   }
 
   /**
-   * Reads the live state for `pulumi refresh`. A video or download deleted out of band disappears from the
-   * outputs (so the next `up` creates it again); when none is left, an empty id tells Pulumi it is gone.
+   * Reads the live state for `pulumi refresh`. A download deleted out of band disappears from the outputs (so
+   * the next `up` creates it again); when none is left, or the video is gone, an empty id says it is gone.
+   * Without prior state (`pulumi import`), the id `<accountId>/<identifier>` names the video, and every download
+   * it has is adopted.
    */
-  async read(id: string, props?: StreamDownloadOutputs): Promise<pulumi.dynamic.ReadResult<StreamDownloadOutputs>> {
-    if (props === undefined || !props.accountId || !props.identifier) {
-      throw new StreamDownloadError(
-        `Cannot read StreamDownload "${id}" without its prior state: pulumi import does not work for dynamic ` +
-          `resources. Declare the resource instead; existing downloads of the video are adopted on create.`,
+  async read(id: string, props?: StreamDownloadOutputs): Promise<ReadOutcome> {
+    const prior = props?.accountId && props.identifier ? props : importedProps(id);
+    const { accountId, identifier: video } = prior;
+    const client = this.client();
+    let live: LiveDownloads;
+    let details: LiveVideo;
+    try {
+      [live, details] = await Promise.all([this.readUrls(client, accountId, video), client.getVideo(accountId, video)]);
+    } catch (error) {
+      if (error instanceof NotFoundError) {
+        this.deps.log(`${label(video)}: the video is gone from account ${accountId}; dropping this resource`);
+        return { id: "" };
+      }
+      throw this.withHint(withContext(error as Error, `Reading the downloads of video ${video}`));
+    }
+    const managed = props ? managedTypes(prior) : DOWNLOAD_TYPES.filter((type) => live[type] !== undefined);
+    const present = managed.filter((type) => live[type] !== undefined);
+    for (const type of managed.filter((t) => live[t] === undefined)) {
+      this.deps.log(
+        `${label(video, type)}: the download is gone from Cloudflare. ${COMMON_CAUSES} ` +
+          `The next pulumi up creates it again.`,
       );
     }
-    const client = this.client();
-    let live: WireDownloads;
-    try {
-      live = await client.getDownloads(props.accountId, props.identifier);
-    } catch (error) {
-      if (error instanceof NotFoundError) return { id: "" };
-      throw withContext(error as Error, `Reading the downloads of video ${props.identifier}`);
-    }
-    const managed = managedTypes(props);
-    const present = managed.filter((type) => live[type] !== undefined);
     if (present.length === 0) return { id: "" };
-    const inputs = inputsOf(props);
-    return { id, props: outputsOf(inputs, live, present), inputs: inputs as StreamDownloadOutputs };
+    const inputs = inputsOf({ ...prior, downloadTypes: props ? prior.downloadTypes : present });
+    const outs = outputsOf(inputs, live, present, details.requireSignedURLs, prior);
+    return { id: resourceId(inputs), props: outs, inputs };
   }
 
   /** Creates added (or lost) types, waiting as create does, then deletes removed types. */
@@ -161,19 +215,20 @@ export class StreamDownloadProvider implements Provider {
     _id: string,
     olds: StreamDownloadOutputs,
     news: StreamDownloadInputs,
-  ): Promise<pulumi.dynamic.UpdateResult<StreamDownloadOutputs>> {
+  ): Promise<{ outs: StreamDownloadOutputs }> {
     const toCreate = missingTypes(olds, news.downloadTypes);
     const toDelete = managedTypes(olds).filter((type) => !news.downloadTypes.includes(type));
 
-    const created = toCreate.length > 0 ? await this.ensureDownloads(news, toCreate) : {};
+    const made = toCreate.length > 0 ? await this.ensureDownloads(news, toCreate) : undefined;
     await this.deleteTypes(news.accountId, news.identifier, toDelete);
 
-    const kept: WireDownloads = {};
+    const kept: LiveDownloads = {};
     for (const type of news.downloadTypes) {
-      const info = created[type] ?? olds[type];
+      const info = made?.downloads[type] ?? olds[type];
       if (info) kept[type] = info;
     }
-    return { outs: outputsOf(news, kept, news.downloadTypes) };
+    const signed = made?.video.requireSignedURLs ?? olds.requireSignedURLs;
+    return { outs: outputsOf(news, kept, news.downloadTypes, signed, olds) };
   }
 
   /** Deletes each managed download; one already gone (or a video already gone) counts as deleted. */
@@ -201,54 +256,105 @@ export class StreamDownloadProvider implements Provider {
     });
   }
 
+  /** Adds the face's advice to an authentication error (where the token comes from; what to do after rotating it). */
+  private withHint<E extends Error>(error: E): E {
+    if (error instanceof AuthenticationError && this.deps.credentialHint) {
+      error.message += ` ${this.deps.credentialHint}`;
+    }
+    return error;
+  }
+
   /**
    * Makes sure downloads of `types` exist (adopting existing ones, regenerating failed ones) and waits for them
    * as `inputs` says. On failure, deletes what this call created and rethrows with the context.
    */
-  private async ensureDownloads(inputs: StreamDownloadInputs, types: DownloadType[]): Promise<WireDownloads> {
+  private async ensureDownloads(
+    inputs: StreamDownloadInputs,
+    types: DownloadType[],
+  ): Promise<{ downloads: LiveDownloads; video: LiveVideo }> {
     const client = this.client();
     const { accountId, identifier: video } = inputs;
-    const deadline = this.deps.clock.now() + inputs.readyTimeoutSeconds * 1000;
+    const { clock, log } = this.deps;
+    const deadline = clock.now() + inputs.readyTimeoutSeconds * 1000;
     const created: DownloadType[] = [];
     try {
-      let existing: WireDownloads;
-      try {
-        existing = await client.getDownloads(accountId, video);
-      } catch (error) {
-        if (error instanceof NotFoundError) throw videoNotFound(accountId, video, error);
-        throw error;
+      const [existing, details] = await Promise.all([
+        client.getDownloads(accountId, video),
+        client.getVideo(accountId, video),
+      ]).catch((error: unknown) => {
+        throw error instanceof NotFoundError ? videoNotFound(accountId, video, error) : error;
+      });
+      if (details.state === "error") throw videoFailed(video, details);
+      if (details.requireSignedURLs) {
+        log(
+          `${label(video)}: the video requires signed URLs, so its download URLs answer 401 until the uid in ` +
+            `them is replaced by a signed token that allows downloads (see the README)`,
+        );
       }
-      const tracks = new Map<DownloadType, { first: Progress; latest: Progress }>();
-      let latest = existing;
+      const tracks = new Map<DownloadType, Track>();
+      const known: LiveDownloads = {};
+      const toCreate: DownloadType[] = [];
       for (const type of types) {
         const current = existing[type];
+        const at = clock.now();
         if (current && current.status !== "error") {
-          this.deps.log(
-            `${label(video, type)}: adopting the existing download (${current.status}, ${current.percentComplete}%)`,
-          );
-          const reading = { at: this.deps.clock.now(), percent: parsePercent(current.percentComplete) };
-          tracks.set(type, { first: reading, latest: reading });
+          log(`${label(video, type)}: adopting the existing download (${stateOf(current)})`);
+          const reading = { at, percent: current.percentComplete ?? 0 };
+          tracks.set(type, { first: reading, latest: reading, missingReads: 0 });
+          known[type] = current;
           continue;
         }
-        if (current?.status === "error") {
-          this.deps.log(`${label(video, type)}: the existing download had failed; generating it again`);
+        toCreate.push(type);
+      }
+      // The documented precondition: a video gets downloads once it is ready to view. When Cloudflare does not
+      // say (no readyToStream, no state), try, and let a refusal send us to the video (createOne).
+      if (toCreate.length > 0 && details.readyToStream === false) {
+        await this.waitForVideo(client, inputs, deadline, details);
+      }
+      for (const type of toCreate) {
+        if (existing[type]?.status === "error") {
+          log(`${label(video, type)}: the existing download had failed; generating it again`);
           await client.deleteDownload(accountId, video, type).catch(ignoreNotFound);
         }
         // Counted as ours before the POST: if its answer is lost, the download may exist all the same.
         created.push(type);
-        latest = await this.createOne(client, inputs, type, deadline);
+        const hint = await this.createOne(client, inputs, type, deadline);
         // Timed after the POST returns: a retry's wait (Retry-After can be minutes) is not generation time.
-        const at = this.deps.clock.now();
+        const at = clock.now();
         tracks.set(type, {
           first: { at, percent: 0 },
-          latest: { at, percent: parsePercent(latest[type]?.percentComplete) },
+          latest: { at, percent: hint?.percentComplete ?? 0 },
+          missingReads: 0,
         });
+        if (hint) known[type] = hint;
       }
-      if (!inputs.waitForReady) return latest;
-      return await this.waitForDownloads(client, inputs, tracks, latest, deadline);
+      if (!inputs.waitForReady) {
+        return { downloads: await this.fillFromList(client, inputs, known, created), video: details };
+      }
+      const downloads = await this.waitForDownloads(client, inputs, tracks, known, deadline);
+      return { downloads, video: details };
     } catch (error) {
-      throw await this.rollBack(client, accountId, video, types, created, error);
+      throw await this.rollBack(client, accountId, video, types, created, this.withHint(error as Error));
     }
+  }
+
+  /**
+   * Without waiting, the create's answer may be all we have. When it does not give a status and a URL for
+   * every created type, one read of the list does; a type the list does not show yet was still accepted.
+   */
+  private async fillFromList(
+    client: CloudflareClient,
+    inputs: StreamDownloadInputs,
+    known: LiveDownloads,
+    created: DownloadType[],
+  ): Promise<LiveDownloads> {
+    if (created.every((type) => known[type]?.url !== undefined)) return known;
+    const live = await client.getDownloads(inputs.accountId, inputs.identifier);
+    const filled: LiveDownloads = { ...known };
+    for (const type of created) {
+      filled[type] = live[type] ?? known[type] ?? { status: "inprogress", percentComplete: 0 };
+    }
+    return filled;
   }
 
   /** POSTs one type; if Cloudflare refuses because the video is still processing, waits for the video first. */
@@ -257,7 +363,7 @@ export class StreamDownloadProvider implements Provider {
     inputs: StreamDownloadInputs,
     type: DownloadType,
     deadline: number,
-  ): Promise<WireDownloads> {
+  ): Promise<LiveDownload | undefined> {
     const { accountId, identifier: video } = inputs;
     try {
       return await client.createDownload(accountId, video, type);
@@ -266,64 +372,64 @@ export class StreamDownloadProvider implements Provider {
       if (!isClientError(error)) throw error;
       // Cloudflare does not document which error it returns for a video that is not ready yet, so look at
       // the video itself rather than at the error code.
-      const ready = await this.waitForVideo(client, inputs, deadline, error);
-      if (!ready) throw error;
+      const details = await client.getVideo(accountId, video);
+      if (details.readyToStream !== false) throw error;
+      await this.waitForVideo(client, inputs, deadline, details, error);
       return await client.createDownload(accountId, video, type);
     }
   }
 
-  /**
-   * Waits until the video is ready to stream. Returns false when it already was (so the refusal that sent us
-   * here had another cause); throws when the video failed or the deadline passed.
-   */
+  /** Waits until the video is ready to stream; throws when it failed or the deadline passed. */
   private async waitForVideo(
     client: CloudflareClient,
     inputs: StreamDownloadInputs,
     deadline: number,
-    refusal: Error,
-  ): Promise<boolean> {
+    initial: LiveVideo,
+    refusal?: Error,
+  ): Promise<void> {
     const { accountId, identifier: video } = inputs;
     const { clock, poll, log } = this.deps;
-    let current = await client.getVideo(accountId, video);
-    if (current.readyToStream) return false;
-    const first = { at: clock.now(), percent: parsePercent(current.status.pctComplete) };
+    let current = initial;
+    const first = { at: clock.now(), percent: current.percentComplete ?? 0 };
     let latest = first;
     let lastLog = -Infinity;
     for (;;) {
-      if (current.readyToStream) {
+      if (current.readyToStream !== false) {
         log(`${label(video)}: the video is ready to stream; creating its downloads`);
-        return true;
+        return;
       }
-      if (current.status.state === "error") throw videoFailed(video, current);
+      if (current.state === "error") throw videoFailed(video, current);
       const now = clock.now();
+      const where = `state ${current.state ?? "unknown"}, ${latest.percent}%`;
       if (now >= deadline) {
         throw new DownloadNotReadyError(
-          `Video ${video} was still not ready to stream after ${inputs.readyTimeoutSeconds} s ` +
-            `(state ${current.status.state}, ${latest.percent}%), so its downloads could not be created ` +
-            `(Cloudflare said: ${refusal.message}). Raise readyTimeoutSeconds, or run pulumi up again later.`,
+          `Video ${video} was still not ready to stream after ${inputs.readyTimeoutSeconds} s (${where}), so its ` +
+            `downloads could not be created${refusal ? ` (Cloudflare said: ${refusal.message})` : ""}. ` +
+            `Raise readyTimeoutSeconds, or run pulumi up again later.`,
         );
       }
       const delay = Math.min(nextPollDelayForAllMs([{ first, latest }], now, poll), deadline - now);
       if (now - lastLog >= poll.progressLogIntervalMs) {
-        log(
-          `${label(video)}: waiting for the video to be ready to stream (${current.status.state}, ${latest.percent}%); next check in ${seconds(delay)}`,
-        );
+        log(`${label(video)}: waiting for the video to be ready to stream (${where}); next check in ${seconds(delay)}`);
         lastLog = now;
       }
       await clock.sleep(delay);
       current = await client.getVideo(accountId, video);
-      latest = { at: clock.now(), percent: parsePercent(current.status.pctComplete) };
+      latest = { at: clock.now(), percent: current.percentComplete ?? latest.percent };
     }
   }
 
-  /** Polls the video's downloads until every tracked type is ready; one GET serves all types. */
+  /**
+   * Polls the video's downloads until every tracked type is usable (ready, with a URL); one GET serves all
+   * types. A status Cloudflare does not document counts as still in progress, and the deadline decides.
+   */
   private async waitForDownloads(
     client: CloudflareClient,
     inputs: StreamDownloadInputs,
-    tracks: Map<DownloadType, { first: Progress; latest: Progress }>,
-    initial: WireDownloads,
+    tracks: Map<DownloadType, Track>,
+    initial: LiveDownloads,
     deadline: number,
-  ): Promise<WireDownloads> {
+  ): Promise<LiveDownloads> {
     const { accountId, identifier: video } = inputs;
     const { clock, poll, log } = this.deps;
     const started = clock.now();
@@ -331,21 +437,21 @@ export class StreamDownloadProvider implements Provider {
     let lastLog = -Infinity;
     for (;;) {
       const pending: DownloadType[] = [];
-      for (const type of tracks.keys()) {
+      for (const [type, track] of tracks) {
         const d = live[type];
-        if (d === undefined) {
+        if (d === undefined && track.missingReads >= MISSING_READS_BEFORE_GONE) {
           throw new DownloadNotReadyError(
-            `The ${type} download of video ${video} disappeared while being generated (deleted out of band?). ` +
-              `Run pulumi up again to create it.`,
+            `The ${type} download of video ${video} disappeared while being generated: Cloudflare's list of the ` +
+              `video's downloads no longer has it. ${COMMON_CAUSES} Run pulumi up again to create it.`,
           );
         }
-        if (d.status === "error") {
+        if (d?.status === "error") {
           throw new DownloadNotReadyError(
             `Cloudflare could not generate the ${type} download of video ${video}: it ended in status "error" at ` +
-              `${d.percentComplete}%. Check the video plays in the Stream dashboard, then run pulumi up again.`,
+              `${d.percentComplete ?? 0}%. Check the video plays in the Stream dashboard, then run pulumi up again.`,
           );
         }
-        if (d.status !== "ready") pending.push(type);
+        if (!isUsable(d)) pending.push(type);
       }
       const now = clock.now();
       if (pending.length === 0) {
@@ -353,7 +459,7 @@ export class StreamDownloadProvider implements Provider {
         return live;
       }
       if (now >= deadline) {
-        const where = pending.map((t) => `${t} ${live[t]?.status} at ${live[t]?.percentComplete}%`).join(", ");
+        const where = pending.map((t) => `${t} ${stateOf(live[t])}`).join(", ");
         throw new DownloadNotReadyError(
           `Timed out after ${inputs.readyTimeoutSeconds} s waiting for the downloads of video ${video}: ${where}. ` +
             `Raise readyTimeoutSeconds (or set waitForReady: false), then run pulumi up again.`,
@@ -362,7 +468,7 @@ export class StreamDownloadProvider implements Provider {
       const pendingTracks = pending.flatMap((t) => tracks.get(t) ?? []);
       const delay = Math.min(nextPollDelayForAllMs(pendingTracks, now, poll), deadline - now);
       if (now - lastLog >= poll.progressLogIntervalMs) {
-        const progress = pending.map((t) => `${t} ${live[t]?.percentComplete}%`).join(", ");
+        const progress = pending.map((t) => `${t} ${progressOf(live[t])}`).join(", ");
         log(`${label(video)}: generating ${progress}; next check in ${seconds(delay)}`);
         lastLog = now;
       }
@@ -371,9 +477,22 @@ export class StreamDownloadProvider implements Provider {
       const at = clock.now();
       for (const [type, track] of tracks) {
         const d = live[type];
-        if (d) track.latest = { at, percent: parsePercent(d.percentComplete) };
+        track.missingReads = d === undefined ? track.missingReads + 1 : 0;
+        if (d?.percentComplete !== undefined) track.latest = { at, percent: d.percentComplete };
       }
     }
+  }
+
+  /** The list, read again (a few times, briefly) while a `ready` download has no URL: never record one without. */
+  private async readUrls(client: CloudflareClient, accountId: string, video: string): Promise<LiveDownloads> {
+    let live = await client.getDownloads(accountId, video);
+    for (let read = 1; read < URL_READS; read++) {
+      const urlless = DOWNLOAD_TYPES.filter((t) => live[t]?.status === "ready" && live[t]?.url === undefined);
+      if (urlless.length === 0) break;
+      await this.deps.clock.sleep(this.deps.poll.firstPollMs);
+      live = await client.getDownloads(accountId, video);
+    }
+    return live;
   }
 
   /** Deletes what a failed create made, and returns the error to throw, mentioning anything left behind. */
@@ -383,9 +502,8 @@ export class StreamDownloadProvider implements Provider {
     video: string,
     types: DownloadType[],
     created: DownloadType[],
-    error: unknown,
+    err: Error,
   ): Promise<Error> {
-    const err = error instanceof Error ? error : new Error(String(error));
     const deleted: DownloadType[] = [];
     const leftBehind: string[] = [];
     for (const type of created) {
@@ -421,7 +539,7 @@ export class StreamDownloadProvider implements Provider {
           // The answer may have been lost after the delete happened: look before calling it a failure.
           if (!(error instanceof NetworkError || error instanceof RequestTimeoutError)) throw error;
           const live = await client.getDownloads(accountId, video).catch((e: unknown) => {
-            if (e instanceof NotFoundError) return {} as WireDownloads; // the video is gone, and its downloads
+            if (e instanceof NotFoundError) return {} as LiveDownloads; // the video is gone, and its downloads
             throw error;
           });
           if (live[type] !== undefined) throw error;
@@ -429,7 +547,7 @@ export class StreamDownloadProvider implements Provider {
       ),
     );
     const failed = results.flatMap((r, i) =>
-      r.status === "rejected" ? [`${types[i]}: ${(r.reason as Error).message}`] : [],
+      r.status === "rejected" ? [`${types[i]}: ${this.withHint(r.reason as Error).message}`] : [],
     );
     if (failed.length > 0) {
       throw new StreamDownloadError(
@@ -446,22 +564,74 @@ function resourceId(inputs: { accountId: string; identifier: string }): string {
   return `${inputs.accountId}/${inputs.identifier}`;
 }
 
+/** The prior state of an imported resource: its id names the account and the video. */
+function importedProps(id: string): StreamDownloadOutputs {
+  const [accountId, identifier, ...rest] = id.split("/");
+  if (
+    !accountId ||
+    !identifier ||
+    rest.length > 0 ||
+    !CLOUDFLARE_ID.test(accountId) ||
+    !CLOUDFLARE_ID.test(identifier)
+  ) {
+    throw new StreamDownloadError(
+      `Cannot import StreamDownload "${id}": the id must be <accountId>/<videoUid>, two Cloudflare ids of 32 ` +
+        `lowercase hexadecimal characters joined by "/".`,
+    );
+  }
+  return {
+    accountId,
+    identifier,
+    downloadTypes: [],
+    waitForReady: true,
+    readyTimeoutSeconds: DEFAULT_READY_TIMEOUT_SECONDS,
+  };
+}
+
 function inputsOf(props: StreamDownloadInputs): StreamDownloadInputs {
   const { accountId, identifier, downloadTypes, waitForReady, readyTimeoutSeconds } = props;
   return { accountId, identifier, downloadTypes, waitForReady, readyTimeoutSeconds };
 }
 
-function outputsOf(inputs: StreamDownloadInputs, live: WireDownloads, types: DownloadType[]): StreamDownloadOutputs {
+function outputsOf(
+  inputs: StreamDownloadInputs,
+  live: LiveDownloads,
+  types: DownloadType[],
+  requireSignedURLs: boolean | undefined,
+  prior?: StreamDownloadOutputs,
+): StreamDownloadOutputs {
   const outs: StreamDownloadOutputs = inputsOf(inputs);
   for (const type of types) {
     const d = live[type];
-    if (d) outs[type] = toInfo(d);
+    if (d) outs[type] = toInfo(d, prior?.[type]);
   }
+  if (requireSignedURLs !== undefined) outs.requireSignedURLs = requireSignedURLs;
   return outs;
 }
 
-function toInfo(d: DownloadInfo): DownloadInfo {
-  return { status: d.status, percentComplete: parsePercent(d.percentComplete), url: d.url };
+/**
+ * The output of one download. A URL Cloudflare left out is the one it gave before (it is fixed per video and
+ * type); a `ready` download that still has none is recorded as in progress, never as ready without a URL, and
+ * its `url` is empty until Cloudflare sends one.
+ */
+function toInfo(d: LiveDownload, prior?: DownloadInfo): DownloadInfo {
+  const url = d.url ?? (prior?.url || undefined);
+  const status = d.status === "ready" && url === undefined ? "inprogress" : d.status;
+  const percentComplete = d.percentComplete ?? (status === "ready" ? 100 : (prior?.percentComplete ?? 0));
+  return { status, percentComplete, url: url ?? "" };
+}
+
+/** A download's progress for a progress line: `42.1%` while in progress, else its status (`queued 0%`). */
+function progressOf(d: LiveDownload | undefined): string {
+  if (d?.status === "inprogress" && d.percentComplete !== undefined) return `${d.percentComplete}%`;
+  return stateOf(d);
+}
+
+/** A download's state for a message: `inprogress at 42%`, `ready (no URL yet)`, `(not listed yet)`. */
+function stateOf(d: LiveDownload | undefined): string {
+  if (d === undefined) return "(not listed yet)";
+  if (d.status === "ready" && d.url === undefined) return "ready (no URL yet)";
+  return d.percentComplete === undefined ? d.status : `${d.status} at ${d.percentComplete}%`;
 }
 
 /** The types a resource manages: those it asked for, plus any it recorded output for. */
@@ -553,11 +723,10 @@ function videoNotFound(accountId: string, video: string, error: NotFoundError): 
   );
 }
 
-function videoFailed(video: string, v: WireVideo): Error {
-  const reason = [v.status.errorReasonCode, v.status.errorReasonText].filter(Boolean).join(": ") || "no reason given";
+function videoFailed(video: string, v: LiveVideo): Error {
   return new DownloadNotReadyError(
-    `Video ${video} failed to process in Cloudflare Stream (state "error": ${reason}), so it cannot have downloads. ` +
-      `Upload it again and point identifier at the new video.`,
+    `Video ${video} failed to process in Cloudflare Stream (state "error": ${v.errorReason ?? "no reason given"}), ` +
+      `so it cannot have downloads. Upload it again and point identifier at the new video.`,
   );
 }
 
@@ -568,10 +737,3 @@ function label(video: string, type?: DownloadType): string {
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)}s`;
 }
-
-/**
- * The one shared provider instance, used by every StreamDownload: the `./handler` module itself. Pulumi writes
- * a module installed under node_modules into state as a `require` of its path, so each resource's state holds
- * one line instead of this provider's code (see handler.ts); one instance keeps Pulumi's serialization cache warm.
- */
-export const streamDownloadProvider: Provider = handler;

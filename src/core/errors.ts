@@ -97,8 +97,8 @@ export class AuthenticationError extends CloudflareApiError {
   constructor(details: ApiErrorDetails) {
     super(
       details,
-      `${describeApiFailure(details)}. Check that the API token (cloudflare:apiToken or CLOUDFLARE_API_TOKEN) ` +
-        `is valid for this account and has the "Stream Write" permission (or "Stream Read" for refresh).`,
+      `${describeApiFailure(details)}. Check that the API token is valid for this account and has the ` +
+        `"Stream Write" permission (or "Stream Read" for refresh).`,
     );
   }
 }
@@ -126,6 +126,25 @@ export class NetworkError extends StreamDownloadError {
     super(`Cloudflare API request failed before a response arrived: ${method} ${path}: ${causeText(cause)}`, {
       cause,
     });
+  }
+}
+
+/**
+ * Cloudflare answered with success, but with a result this package cannot read at all (for example a list of
+ * downloads that is not an object). Not retried: the same request would get the same answer.
+ */
+export class UnexpectedResponseError extends StreamDownloadError {
+  override readonly name = "UnexpectedResponseError";
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    result: unknown,
+  ) {
+    const shape = result === null ? "null" : Array.isArray(result) ? "an array" : `a ${typeof result}`;
+    super(
+      `Cloudflare API ${method} ${path} answered with ${shape} where an object was expected. Nothing was ` +
+        `concluded from it; run the command again; if it persists, please report it (the README's "Live check" makes a transcript).`,
+    );
   }
 }
 

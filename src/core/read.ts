@@ -1,0 +1,120 @@
+/**
+ * The one place where what Cloudflare sends becomes our types. Every reader accepts each shape the published
+ * documents allow, and the ones where they disagree, ignores fields it does not know, and never turns a shape
+ * it did not expect into a fact about the world: a reader that cannot tell says "unknown" (undefined), and
+ * the caller decides from the documented source of truth, the `GET .../downloads` list.
+ *
+ * Where the documents disagree (see the reference notes): the legacy `POST .../downloads` result is the single
+ * download in the API reference and an object keyed by type in the Go reference and the TypeScript SDK; the
+ * type-specific `POST .../downloads/{type}` has no published result at all. `percentComplete` is a number in
+ * the schema and `status.pctComplete` a string; both are read either way.
+ */
+import { DOWNLOAD_TYPES, type DownloadType } from "./wire";
+
+/** The statuses Cloudflare documents for a download. Any other string is read as "still in progress". */
+export const DOCUMENTED_DOWNLOAD_STATUSES = ["ready", "inprogress", "error"] as const;
+
+/** One download as far as Cloudflare told us. */
+export interface LiveDownload {
+  /** Lowercase, as sent; `unknown` when Cloudflare sent none. Only `ready` and `error` end a wait. */
+  status: string;
+  /** 0 to 100, or undefined when not sent or not a number. */
+  percentComplete?: number;
+  /** Where the file is served, when Cloudflare sent one. */
+  url?: string;
+}
+
+/** The downloads of a video: a type is present once it was created, whatever its state. */
+export type LiveDownloads = Partial<Record<DownloadType, LiveDownload>>;
+
+/** What this package reads of a video. */
+export interface LiveVideo {
+  /** True or false when Cloudflare said; else derived from `status.state`; undefined when neither says. */
+  readyToStream?: boolean;
+  /** `status.state`, lowercase, when sent. */
+  state?: string;
+  /** `status.pctComplete`, 0 to 100, when sent (as a string or a number). */
+  percentComplete?: number;
+  /** `status.errorReasonCode` and `errorReasonText`, joined, when the video failed. */
+  errorReason?: string;
+  /** Whether playback and downloads need a signed token; false when the field is absent (its default). */
+  requireSignedURLs: boolean;
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** A percentage from a number or a numeric string, clamped to 0-100; undefined when it is neither. */
+export function readPercent(value: unknown): number | undefined {
+  const n = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : NaN;
+  return Number.isFinite(n) ? Math.min(100, Math.max(0, n)) : undefined;
+}
+
+function readString(value: unknown): string | undefined {
+  return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
+}
+
+/** Whether an object looks like one download (rather than downloads keyed by type). */
+function looksLikeDownload(value: Json): boolean {
+  return "status" in value || "percentComplete" in value || "url" in value || "percent_complete" in value;
+}
+
+/** Reads one download entry. Present in a list but not an object, it still exists: its status is `unknown`. */
+export function readDownload(value: unknown): LiveDownload {
+  if (!isObject(value)) return { status: "unknown" };
+  const download: LiveDownload = { status: readString(value.status)?.toLowerCase() ?? "unknown" };
+  const percent = readPercent(value.percentComplete ?? value.percent_complete);
+  if (percent !== undefined) download.percentComplete = percent;
+  const url = readString(value.url);
+  if (url !== undefined) download.url = url;
+  return download;
+}
+
+/**
+ * Reads the `GET .../downloads` result, the truth about which downloads exist. Returns undefined when the
+ * result is not an object at all (the caller reports it; it is never read as "no downloads").
+ */
+export function readDownloadList(result: unknown): LiveDownloads | undefined {
+  if (!isObject(result)) return undefined;
+  const downloads: LiveDownloads = {};
+  for (const type of DOWNLOAD_TYPES) {
+    if (result[type] !== undefined && result[type] !== null) downloads[type] = readDownload(result[type]);
+  }
+  return downloads;
+}
+
+/**
+ * Reads a create's result as a hint about the download of `type`: keyed by type, the single download, `{}`,
+ * `null` or a string. Undefined when it says nothing about that type; never a statement that it does not exist.
+ */
+export function readCreateHint(result: unknown, type: DownloadType): LiveDownload | undefined {
+  if (!isObject(result)) return undefined;
+  if (isObject(result[type])) return readDownload(result[type]);
+  if (DOWNLOAD_TYPES.some((t) => t in result)) return undefined; // keyed, but not by this type
+  return looksLikeDownload(result) ? readDownload(result) : undefined;
+}
+
+/** Reads the `GET /stream/{identifier}` result; every field may be absent or of either documented type. */
+export function readVideo(result: unknown): LiveVideo {
+  const video: LiveVideo = { requireSignedURLs: false };
+  if (!isObject(result)) return video;
+  const status = isObject(result.status) ? result.status : {};
+  const state = readString(status.state)?.toLowerCase();
+  if (state !== undefined) video.state = state;
+  if (typeof result.readyToStream === "boolean") video.readyToStream = result.readyToStream;
+  else if (state !== undefined) video.readyToStream = state === "ready";
+  const percent = readPercent(status.pctComplete);
+  if (percent !== undefined) video.percentComplete = percent;
+  const reason = [readString(status.errorReasonCode), readString(status.errorReasonText)].filter(Boolean).join(": ");
+  if (reason) video.errorReason = reason;
+  video.requireSignedURLs = result.requireSignedURLs === true || result.requireSignedURLs === "true";
+  return video;
+}
+
+/** A download whose file can be fetched: `ready`, with a URL. Ready without a URL must be read again. */
+export function isUsable(download: LiveDownload | undefined): download is LiveDownload & { url: string } {
+  return download?.status === "ready" && download.url !== undefined;
+}
