@@ -59,8 +59,11 @@ export interface DialectDownload {
   url?: string;
 }
 
-/** The video as a dialect shows it. */
-export type DialectVideo = Omit<WireVideo, "readyToStream" | "status"> & {
+/**
+ * The video as a dialect shows it. (A key-remapping mapped type rather than `Omit`, which would drop the
+ * known keys of a type with an index signature.)
+ */
+export type DialectVideo = { [K in keyof WireVideo as Exclude<K, "readyToStream" | "status">]: WireVideo[K] } & {
   readyToStream?: boolean;
   status: Omit<WireVideo["status"], "pctComplete"> & { pctComplete?: string | number };
 };
