@@ -22,8 +22,8 @@ describe("the emulator, driven by Cloudflare's official TypeScript SDK", () => {
     const uid = video.uid ?? "";
     assert.equal((await sdk.stream.get(uid, { account_id })).readyToStream, true);
 
-    // The legacy POST answers with the one download, as the API page this project started from shows
-    // (../shared/seeds); SDK 7.3's types describe the { default, audio } object of the type-specific POST.
+    // By default the legacy POST answers with the one download, as Cloudflare's API reference page shows;
+    // SDK 7.3's types describe an object keyed by type (the emulator's "keyed" post shape, tested below).
     const created = (await sdk.stream.downloads.create(uid, { account_id })) as unknown as {
       status: string;
       url: string;
@@ -39,6 +39,19 @@ describe("the emulator, driven by Cloudflare's official TypeScript SDK", () => {
     assert.deepEqual(emulator.storedDownloads(account_id, uid), []);
     await sdk.stream.delete(uid, { account_id });
     assert.equal(emulator.getVideo(account_id, uid), undefined);
+  });
+
+  it("answers the legacy create in the shape the SDK's types describe when told to answer keyed by type", async () => {
+    const uid = emulator.createVideo(account_id);
+    emulator.options.postShape = "keyed";
+    try {
+      const created = await sdk.stream.downloads.create(uid, { account_id });
+      assert.equal(created.default?.status, "inprogress");
+      assert.match(created.default?.url ?? "", new RegExp(`/${uid}/downloads/default\\.mp4$`));
+      assert.equal(created.audio, undefined);
+    } finally {
+      emulator.options.postShape = "single";
+    }
   });
 
   it("answers with errors the SDK maps to its own error classes", async () => {

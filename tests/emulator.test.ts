@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import path from "node:path";
 import fetch from "node-fetch";
-import type { Emulator, EmulatorOptions } from "../src/emulator/server";
+import { parseArgs, UsageError } from "../src/emulator/main";
+import type { DialectDownload, DialectVideo, Emulator, EmulatorOptions, PostShape } from "../src/emulator/server";
 import { startEmulator } from "../src/emulator/server";
 import type { WireDownload, WireDownloads, WireEnvelope, WireVideo } from "../src/core/wire";
 
@@ -99,8 +100,8 @@ describe("Cloudflare Stream emulator", () => {
     it("tolerates percent-encoded paths, query strings and trailing slashes", async () => {
       const uid = emu.createVideo(ACCOUNT);
       const encoded = `/accounts/${ACCOUNT}/%73tream/${uid}/downloads/%61udio/?utm=x&y=1`;
-      const reply = await call<WireDownloads>(emu, "POST", encoded);
-      assert.ok(result(reply).audio);
+      const reply = await call<WireDownload>(emu, "POST", encoded);
+      assert.match(result(reply).url, /\/audio\.m4a$/);
       assert.equal(emu.requests.at(-1)?.path, `/accounts/${ACCOUNT}/stream/${uid}/downloads/audio`);
       assert.equal((await call(emu, "GET", `${videoPath(uid)}//`)).status, 200);
     });
@@ -161,6 +162,22 @@ describe("Cloudflare Stream emulator", () => {
       assert.equal((await call(emu, "POST", videoPath(uid, "/downloads/default"))).status, 400);
     });
 
+    it("reports requireSignedURLs as the video was created with it, false by default", async () => {
+      const signed = emu.createVideo(ACCOUNT, { requireSignedURLs: true });
+      const open = emu.createVideo(ACCOUNT);
+      assert.equal(result(await call<WireVideo>(emu, "GET", videoPath(signed))).requireSignedURLs, true);
+      assert.equal(result(await call<WireVideo>(emu, "GET", videoPath(open))).requireSignedURLs, false);
+
+      const copy = `/accounts/${ACCOUNT}/stream/copy`;
+      const body = { url: "https://example.com/v.mp4", requireSignedURLs: true };
+      const copied = result(await call<WireVideo>(emu, "POST", copy, { body }));
+      assert.equal(copied.requireSignedURLs, true);
+      assert.equal(emu.getVideo(ACCOUNT, copied.uid)?.requireSignedURLs, true);
+      const refused = await call(emu, "POST", copy, { body: { ...body, requireSignedURLs: "yes" } });
+      assert.equal(refused.status, 400);
+      assert.match(refused.body.errors[0]?.message ?? "", /requireSignedURLs/);
+    });
+
     it("deletes a video together with its downloads", async () => {
       const uid = emu.createVideo(ACCOUNT);
       await call(emu, "POST", videoPath(uid, "/downloads/default"));
@@ -193,14 +210,8 @@ describe("Cloudflare Stream emulator", () => {
 
     it("generates a download from inprogress to ready with a rising percentComplete", async () => {
       const uid = emu.createVideo(ACCOUNT);
-      const created = result(await call<WireDownloads>(emu, "POST", videoPath(uid, "/downloads/default")));
-      assert.deepEqual(
-        created.default && { status: created.default.status, percent: created.default.percentComplete },
-        {
-          status: "inprogress",
-          percent: 0,
-        },
-      );
+      const created = result(await call<WireDownload>(emu, "POST", videoPath(uid, "/downloads/default")));
+      assert.deepEqual([created.status, created.percentComplete], ["inprogress", 0]);
       const seen: number[] = [];
       for (let i = 0; i < 4; i++) {
         tick(250);
@@ -219,20 +230,22 @@ describe("Cloudflare Stream emulator", () => {
       await emu.close();
       ({ emu, tick } = await withClock({ customerCode: "abcdefgh12345678" }));
       const uid = emu.createVideo(ACCOUNT);
-      const all = result(await call<WireDownloads>(emu, "POST", videoPath(uid, "/downloads/audio")));
+      const audio = result(await call<WireDownload>(emu, "POST", videoPath(uid, "/downloads/audio")));
       const legacy = result(await call<WireDownload>(emu, "POST", videoPath(uid, "/downloads")));
-      assert.equal(all.audio?.url, `https://customer-abcdefgh12345678.cloudflarestream.com/${uid}/downloads/audio.m4a`);
+      assert.equal(audio.url, `https://customer-abcdefgh12345678.cloudflarestream.com/${uid}/downloads/audio.m4a`);
       assert.equal(legacy.url, `https://customer-abcdefgh12345678.cloudflarestream.com/${uid}/downloads/default.mp4`);
       assert.equal(legacy.status, "inprogress");
     });
 
-    it("creates and deletes type-specific downloads, answering with all downloads of the video", async () => {
+    it("creates and deletes type-specific downloads, answering each create with the one download", async () => {
       const uid = emu.createVideo(ACCOUNT);
       assert.deepEqual(result(await call<WireDownloads>(emu, "GET", videoPath(uid, "/downloads"))), {});
-      const afterAudio = result(await call<WireDownloads>(emu, "POST", videoPath(uid, "/downloads/audio")));
-      assert.deepEqual(Object.keys(afterAudio), ["audio"]);
-      const afterDefault = result(await call<WireDownloads>(emu, "POST", videoPath(uid, "/downloads/default")));
-      assert.deepEqual(Object.keys(afterDefault).sort(), ["audio", "default"]);
+      const audio = result(await call<WireDownload>(emu, "POST", videoPath(uid, "/downloads/audio")));
+      assert.deepEqual(Object.keys(audio).sort(), ["percentComplete", "status", "url"]);
+      assert.match(audio.url, /\/audio\.m4a$/);
+      const video = result(await call<WireDownload>(emu, "POST", videoPath(uid, "/downloads/default")));
+      assert.match(video.url, /\/default\.mp4$/);
+      assert.deepEqual(Object.keys(emu.downloads(ACCOUNT, uid)).sort(), ["audio", "default"]);
 
       const deleted = await call<string>(emu, "DELETE", videoPath(uid, "/downloads/audio"));
       assert.equal(result(deleted), "ok");
@@ -253,10 +266,10 @@ describe("Cloudflare Stream emulator", () => {
       await call(emu, "POST", videoPath(uid, "/downloads/default"));
       const before = emu.storedDownloads(ACCOUNT, uid);
       tick(600);
-      const again = result(await call<WireDownloads>(emu, "POST", videoPath(uid, "/downloads/default")));
+      const again = result(await call<WireDownload>(emu, "POST", videoPath(uid, "/downloads/default")));
       const legacy = result(await call<WireDownload>(emu, "POST", videoPath(uid, "/downloads")));
       assert.deepEqual(emu.storedDownloads(ACCOUNT, uid), before);
-      assert.equal(again.default?.percentComplete, 60);
+      assert.equal(again.percentComplete, 60);
       assert.equal(legacy.percentComplete, 60);
     });
 
@@ -344,6 +357,148 @@ describe("Cloudflare Stream emulator", () => {
         assert.ok(stored && stored.readyAt <= Date.now());
       } finally {
         await real.close();
+      }
+    });
+  });
+
+  describe("dialects", () => {
+    /** What each post shape answers to `POST .../downloads/audio` and then to the legacy `POST .../downloads`. */
+    const shapes: Array<[PostShape, (uid: string) => [unknown, unknown]]> = [
+      ["single", (uid) => [download(uid, "audio"), download(uid, "default")]],
+      [
+        "keyed",
+        (uid) => [
+          { audio: download(uid, "audio") },
+          { default: download(uid, "default"), audio: download(uid, "audio") },
+        ],
+      ],
+      ["empty", () => [{}, {}]],
+    ];
+    function download(uid: string, type: "default" | "audio"): DialectDownload {
+      const file = type === "default" ? "default.mp4" : "audio.m4a";
+      return {
+        status: "inprogress",
+        percentComplete: 0,
+        url: `https://customer-abcdefgh12345678.cloudflarestream.com/${uid}/downloads/${file}`,
+      };
+    }
+
+    for (const [postShape, expected] of shapes) {
+      it(`answers both create routes in the ${postShape} post shape, and lists the same downloads`, async () => {
+        await emu.close();
+        ({ emu, tick } = await withClock({ customerCode: "abcdefgh12345678", postShape }));
+        const uid = emu.createVideo(ACCOUNT);
+        const typed = result(await call(emu, "POST", videoPath(uid, "/downloads/audio")));
+        const legacy = result(await call(emu, "POST", videoPath(uid, "/downloads")));
+        assert.deepEqual([typed, legacy], expected(uid));
+        const listed = result(await call<WireDownloads>(emu, "GET", videoPath(uid, "/downloads")));
+        assert.deepEqual(listed, { default: download(uid, "default"), audio: download(uid, "audio") });
+      });
+    }
+
+    it("answers with the single download by default, and reads the post shape anew for each request", async () => {
+      const uid = emu.createVideo(ACCOUNT);
+      assert.equal(emu.options.postShape, "single");
+      const first = result(await call<WireDownload>(emu, "POST", videoPath(uid, "/downloads/audio")));
+      assert.equal(first.status, "inprogress");
+      emu.options.postShape = "keyed";
+      const second = result(await call<WireDownloads>(emu, "POST", videoPath(uid, "/downloads/audio")));
+      assert.deepEqual(Object.keys(second), ["audio"]);
+      emu.options.postShape = "empty";
+      assert.deepEqual(result(await call(emu, "POST", videoPath(uid, "/downloads"))), {});
+    });
+
+    it("keeps percentComplete at 0 until ready in coarse progress, in the list and in create results", async () => {
+      emu.options.progress = "coarse";
+      const uid = emu.createVideo(ACCOUNT);
+      const created = result(await call<WireDownload>(emu, "POST", videoPath(uid, "/downloads/default")));
+      assert.deepEqual([created.status, created.percentComplete], ["inprogress", 0]);
+      const seen: Array<[string | undefined, number | undefined]> = [];
+      for (let i = 0; i < 4; i++) {
+        tick(250);
+        const d = result(await call<WireDownloads>(emu, "GET", videoPath(uid, "/downloads"))).default;
+        seen.push([d?.status, d?.percentComplete]);
+      }
+      assert.deepEqual(seen, [
+        ["inprogress", 0],
+        ["inprogress", 0],
+        ["inprogress", 0],
+        ["ready", 100],
+      ]);
+      emu.options.postShape = "keyed";
+      tick(-500); // back to mid-generation: a create that finds the download reports it coarsely too
+      const again = result(await call<WireDownloads>(emu, "POST", videoPath(uid, "/downloads/default")));
+      assert.deepEqual([again.default?.status, again.default?.percentComplete], ["inprogress", 0]);
+      assert.equal(emu.downloads(ACCOUNT, uid).default?.percentComplete, 50, "the control view stays smooth");
+    });
+
+    it("reports a failed download's percentComplete as 0 in coarse progress", async () => {
+      emu.options.progress = "coarse";
+      const uid = emu.createVideo(ACCOUNT);
+      emu.failNextDownloads({ afterMs: 400 });
+      await call(emu, "POST", videoPath(uid, "/downloads/default"));
+      tick(500);
+      const d = result(await call<WireDownloads>(emu, "GET", videoPath(uid, "/downloads"))).default;
+      assert.deepEqual([d?.status, d?.percentComplete], ["error", 0]);
+    });
+
+    it("sends the video's pctComplete as a number and leaves out readyToStream when told to", async () => {
+      emu.options.videoDialect = { pctCompleteAsNumber: true, omitReadyToStream: true };
+      const uid = emu.createVideo(ACCOUNT, { readyMs: 1000 });
+      tick(600);
+      const processing = result(await call<DialectVideo>(emu, "GET", videoPath(uid)));
+      assert.equal(processing.status.pctComplete, 50);
+      assert.equal("readyToStream" in processing, false);
+      tick(400);
+      const ready = result(await call<DialectVideo>(emu, "GET", videoPath(uid)));
+      assert.deepEqual([ready.status.state, ready.status.pctComplete, "readyToStream" in ready], ["ready", 100, false]);
+
+      emu.options.videoDialect = {};
+      const documented = result(await call<WireVideo>(emu, "GET", videoPath(uid)));
+      assert.deepEqual([documented.status.pctComplete, documented.readyToStream], ["100", true]);
+    });
+
+    it("sends percentComplete as a string and no url until ready when told to", async () => {
+      emu.options.downloadDialect = { percentAsString: true, omitUrlWhileInProgress: true };
+      const uid = emu.createVideo(ACCOUNT);
+      const created = result(await call<DialectDownload>(emu, "POST", videoPath(uid, "/downloads/default")));
+      assert.deepEqual(created, { status: "inprogress", percentComplete: "0" });
+      tick(250);
+      const quarter = result(await call<Record<string, DialectDownload>>(emu, "GET", videoPath(uid, "/downloads")));
+      assert.deepEqual(quarter.default, { status: "inprogress", percentComplete: "25" });
+      tick(750);
+      const ready = result(await call<Record<string, DialectDownload>>(emu, "GET", videoPath(uid, "/downloads")));
+      assert.equal(ready.default?.percentComplete, "100");
+      assert.match(ready.default?.url ?? "", /\/default\.mp4$/);
+    });
+
+    it("reports an extra status for the first half of generation, then inprogress, then ready", async () => {
+      emu.options.downloadDialect = { extraStatus: "queued" };
+      const uid = emu.createVideo(ACCOUNT);
+      const created = result(await call<DialectDownload>(emu, "POST", videoPath(uid, "/downloads/audio")));
+      assert.equal(created.status, "queued");
+      const statuses: Array<string | undefined> = [];
+      for (let i = 0; i < 4; i++) {
+        tick(250);
+        statuses.push(
+          result(await call<Record<string, DialectDownload>>(emu, "GET", videoPath(uid, "/downloads"))).audio?.status,
+        );
+      }
+      assert.deepEqual(statuses, ["queued", "inprogress", "inprogress", "ready"]);
+    });
+
+    it("refuses an unknown post shape, progress or extra status, naming the option and the value", async () => {
+      const bad: Array<[EmulatorOptions, RegExp]> = [
+        [{ postShape: "list" as PostShape }, /postShape.*"list"/],
+        [{ progress: "fine" as "smooth" }, /progress.*"fine"/],
+        [{ downloadDialect: { extraStatus: "ready" } }, /extraStatus.*"ready"/],
+        [{ downloadDialect: { extraStatus: "" } }, /extraStatus.*""/],
+      ];
+      for (const [options, message] of bad) {
+        await assert.rejects(
+          startEmulator(options),
+          (e: unknown) => e instanceof RangeError && message.test(e.message),
+        );
       }
     });
   });
@@ -542,9 +697,9 @@ describe("Cloudflare Stream emulator", () => {
       const uid = emu.createVideo(ACCOUNT);
       emu.addFault({ fault: { kind: "delay", ms: 120 } });
       const started = Date.now();
-      const reply = await call<WireDownloads>(emu, "POST", videoPath(uid, "/downloads/default"));
+      const reply = await call<WireDownload>(emu, "POST", videoPath(uid, "/downloads/default"));
       assert.ok(Date.now() - started >= 110);
-      assert.ok(result(reply).default);
+      assert.equal(result(reply).status, "inprogress");
       assert.equal(emu.requests.at(-1)?.fault, "delay:120");
     });
 
@@ -562,8 +717,8 @@ describe("Cloudflare Stream emulator", () => {
       );
       assert.equal(emu.requests.at(-1)?.fault, "dropResponse");
       assert.equal(emu.requests.at(-1)?.status, 0, "no response was sent");
-      const again = await call<WireDownloads>(emu, "POST", videoPath(uid, "/downloads/audio"));
-      assert.ok(result(again).audio, "the next request is answered");
+      const again = await call<WireDownload>(emu, "POST", videoPath(uid, "/downloads/audio"));
+      assert.equal(result(again).status, "inprogress", "the next request is answered");
     });
 
     it("answers 429 with the Retry-After given", async () => {
@@ -668,6 +823,28 @@ describe("Cloudflare Stream emulator", () => {
       assert.equal(stdout.split("\n").filter(Boolean).length, 1, "exactly one line on stdout");
       assert.match(stderr, new RegExp(`GET ${videoPath(MISSING_UID)} 404 \\d+ms`));
       assert.ok(!stderr.includes("cli-secret-token"));
+    });
+
+    it("parses the dialect flags, in both --flag value and --flag=value forms", () => {
+      assert.deepEqual(parseArgs(["--post-shape", "keyed", "--progress=coarse"]), {
+        help: false,
+        options: { postShape: "keyed", progress: "coarse" },
+      });
+      assert.deepEqual(parseArgs(["--post-shape=empty"]), { help: false, options: { postShape: "empty" } });
+      assert.deepEqual(parseArgs([]), { help: false, options: {} }, "no flag leaves the defaults to the emulator");
+    });
+
+    it("refuses a dialect flag with a value it does not know, naming the flag, the value and the choices", () => {
+      for (const [args, message] of [
+        [["--post-shape", "list"], /--post-shape: "list" \(expected one of keyed, single, empty\)/],
+        [["--progress=fine"], /--progress: "fine" \(expected one of smooth, coarse\)/],
+        [["--post-shape"], /missing value for --post-shape/],
+      ] as const) {
+        assert.throws(
+          () => parseArgs(args),
+          (e: unknown) => e instanceof UsageError && message.test(e.message),
+        );
+      }
     });
 
     it("refuses a bad flag value with a message naming it, exit code 2", async () => {

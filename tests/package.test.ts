@@ -3,7 +3,7 @@
  * empty folder, works from JavaScript, from TypeScript, and through Pulumi's serialization of the provider.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { packTarball, REPO, repoVersionOf, tempDir } from "./helpers/pack";
@@ -20,6 +20,9 @@ const REQUIRED = [
   "dist/index.d.ts",
   "dist/entry.js",
   "dist/entry.d.ts",
+  "dist/emulator/index.js",
+  "dist/emulator/index.d.ts",
+  "dist/emulator/main.js",
   "dist/emulator/server.js",
   "dist/emulator/server.d.ts",
 ];
@@ -158,7 +161,7 @@ describe("the npm package", function () {
         [
           `import * as pulumi from "@pulumi/pulumi";`,
           `import { StreamDownload, type DownloadInfo } from "${NAME}";`,
-          `import { startEmulator } from "${NAME}/dist/emulator/server.js";`,
+          `import { startEmulator, type EmulatorOptions } from "${NAME}/emulator";`,
           ``,
           `const talk = new StreamDownload("talk", {`,
           `  accountId: "023e105f4ecef8ad9ca31a8372d0c353",`,
@@ -167,7 +170,10 @@ describe("the npm package", function () {
           `});`,
           `export const mp4: pulumi.Output<string> = talk.default.url;`,
           `export const m4a: pulumi.Output<DownloadInfo> = talk.audio;`,
-          `export const emulator = startEmulator({ port: 0 });`,
+          `const options: EmulatorOptions = { port: 0, postShape: "keyed", progress: "coarse" };`,
+          `export const emulator = startEmulator(options);`,
+          `// @ts-expect-error "list" is not a post shape`,
+          `startEmulator({ postShape: "list" });`,
           ``,
           `// The declarations are real types, not any: an unknown download type is an error.`,
           `// @ts-expect-error "video" is not a download type`,
@@ -189,6 +195,78 @@ describe("the npm package", function () {
           assert.fail(`tsc ${resolution.join(" ")} found errors:\n${e.stdout ?? ""}${e.stderr ?? ""}`);
         }
       }
+    });
+
+    it(`serves the emulator from require("${NAME}/emulator") and stops it`, () => {
+      const script = `
+        const { startEmulator, Emulator } = require(${JSON.stringify(`${NAME}/emulator`)});
+        (async () => {
+          const emulator = await startEmulator({ postShape: "keyed" });
+          const account = "0123456789abcdef0123456789abcdef";
+          const uid = emulator.createVideo(account);
+          const url = emulator.baseUrl + "/accounts/" + account + "/stream/" + uid + "/downloads/audio";
+          const response = await fetch(url, { method: "POST", headers: { Authorization: "Bearer test-token" } });
+          const body = await response.json();
+          await emulator.close();
+          console.log(JSON.stringify({
+            isEmulator: emulator instanceof Emulator,
+            status: response.status,
+            keys: Object.keys(body.result),
+            resolved: require.resolve(${JSON.stringify(`${NAME}/emulator`)}),
+          }));
+        })();`;
+      const result = JSON.parse(run(process.execPath, ["-e", script], app)) as Record<string, unknown>;
+      assert.deepEqual(result, {
+        isEmulator: true,
+        status: 200,
+        keys: ["audio"],
+        resolved: path.join(app, "node_modules", NAME, "dist", "emulator", "index.js"),
+      });
+    });
+
+    it("installs the cloudflare-stream-emulator command, which serves in the dialect asked for and stops on SIGTERM", async () => {
+      const bin = path.join(app, "node_modules", ".bin", "cloudflare-stream-emulator");
+      const child = spawn(bin, ["--port", "0", "--post-shape", "keyed", "--token", "bin-token"], {
+        cwd: app,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+      try {
+        const baseUrl = await new Promise<string>((resolve, reject) => {
+          child.stdout.on("data", (chunk: Buffer) => {
+            stdout += chunk.toString();
+            const match = /^Cloudflare Stream emulator listening on (http:\/\/127\.0\.0\.1:\d+\/client\/v4)\n/.exec(
+              stdout,
+            );
+            if (match?.[1]) resolve(match[1]);
+          });
+          child.once("error", reject);
+          void exited.then((code) => reject(new Error(`exited ${code} before listening: ${stderr}`)));
+        });
+        const account = "0123456789abcdef0123456789abcdef";
+        const headers = { Authorization: "Bearer bin-token", "Content-Type": "application/json" };
+        const copied = await fetch(`${baseUrl}/accounts/${account}/stream/copy`, {
+          method: "POST",
+          headers,
+          body: JSON.stringify({ url: "https://example.com/v.mp4" }),
+        });
+        const uid = ((await copied.json()) as { result: { uid: string } }).result.uid;
+        const created = await fetch(`${baseUrl}/accounts/${account}/stream/${uid}/downloads/default`, {
+          method: "POST",
+          headers,
+        });
+        const body = (await created.json()) as { result: Record<string, { status: string }> };
+        assert.equal(created.status, 200);
+        assert.deepEqual(Object.keys(body.result), ["default"], "keyed by type, as --post-shape keyed asks");
+        assert.equal(body.result.default?.status, "inprogress");
+      } finally {
+        child.kill("SIGTERM");
+      }
+      assert.equal(await exited, 0, stderr);
+      assert.match(stderr, /POST \/accounts\/[0-9a-f]{32}\/stream\/[0-9a-f]{32}\/downloads\/default 200 \d+ms/);
     });
   });
 });

@@ -1,13 +1,15 @@
+#!/usr/bin/env node
 /**
- * Command line entry of the emulator:
- * `node -r ts-node/register/transpile-only src/emulator/main.ts --port 8787`.
- * Prints one line once listening, logs one line per request to stderr, stops on SIGINT/SIGTERM.
+ * Command line entry of the emulator: the package's `cloudflare-stream-emulator` bin, and `npm run emulator`
+ * in a checkout. Prints one line once listening, logs one line per request to stderr, stops on SIGINT/SIGTERM.
  */
+import type { PostShape, ProgressDialect } from "./dialect";
+import { POST_SHAPES, PROGRESS_DIALECTS } from "./dialect";
 import type { Emulator, EmulatorOptions } from "./server";
 import { startEmulator } from "./server";
 
 /** The usage text of `--help`. */
-export const USAGE = `Usage: main.ts [options]
+export const USAGE = `Usage: cloudflare-stream-emulator [options]   (in a checkout: npm run emulator -- [options])
 
 Serves the Cloudflare v4 Stream API (videos and downloads) on 127.0.0.1.
 
@@ -20,6 +22,9 @@ Options:
   --video-ready-ms <ms>  time for a copied video to become ready to stream (default 0)
   --customer-code <c>    16 characters [a-z0-9] used in download URLs (default random)
   --rate-limit <n>|off   requests per 5 minutes per credential (default 1200)
+  --post-shape <s>       result of the create POSTs: single (the one download), keyed (all
+                         downloads by type) or empty ({}) (default single)
+  --progress <p>         smooth (percentComplete rises) or coarse (0 until ready) (default smooth)
   --help                 show this text
 `;
 
@@ -38,6 +43,15 @@ function integer(flag: string, value: string, max = Number.MAX_SAFE_INTEGER): nu
     throw new UsageError(`invalid value for ${flag}: "${value}" (expected ${range})`);
   }
   return n;
+}
+
+/** The value if it is one of `allowed`. @throws UsageError naming the flag, the value and the choices. */
+function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+  const found = allowed.find((choice) => choice === value);
+  if (found === undefined) {
+    throw new UsageError(`invalid value for ${flag}: "${value}" (expected one of ${allowed.join(", ")})`);
+  }
+  return found;
 }
 
 /** Parses `--flag value` and `--flag=value` arguments. @throws UsageError on an unknown flag or a bad value. */
@@ -91,6 +105,12 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         }
         break;
       }
+      case "--post-shape":
+        options.postShape = oneOf<PostShape>(flag, next(), POST_SHAPES);
+        break;
+      case "--progress":
+        options.progress = oneOf<ProgressDialect>(flag, next(), PROGRESS_DIALECTS);
+        break;
       default:
         throw new UsageError(`unknown flag: ${arg} (see --help)`);
     }

@@ -3,6 +3,8 @@
  * concerns (auth, rate limiting, faults, logging) live in server.ts; these functions only see decoded input.
  */
 import type { DownloadType } from "../core/wire";
+import type { Dialect, DialectDownload } from "./dialect";
+import { postResult, presentDownloads, presentVideo } from "./dialect";
 import type { ApiResponse } from "./envelope";
 import { ERRORS, fail, invalidField, ok } from "./envelope";
 import type { StoredVideo, StreamStore } from "./store";
@@ -76,9 +78,11 @@ export function matchRoute(method: string, segments: string[] | undefined): Rout
   return undefined;
 }
 
-/** Runs a matched route against the store; `body` is the raw request body. */
-export function handleRoute(store: StreamStore, route: Route, body: string): ApiResponse {
-  if (route.name === "copyVideo") return copyVideo(store, route.accountId, body);
+/**
+ * Runs a matched route against the store; `body` is the raw request body, `dialect` how to phrase the answer.
+ */
+export function handleRoute(store: StreamStore, route: Route, body: string, dialect: Dialect): ApiResponse {
+  if (route.name === "copyVideo") return copyVideo(store, route.accountId, body, dialect);
   if (route.name === "createDownload" || route.name === "deleteDownload") {
     const type = route.type;
     if (!isDownloadType(type)) {
@@ -91,23 +95,20 @@ export function handleRoute(store: StreamStore, route: Route, body: string): Api
     const video = store.video(route.accountId, route.uid);
     if (!video) return fail(404, ERRORS.videoNotFound);
     if (route.name === "deleteDownload") return deleteDownload(video, type);
-    return createDownload(store, video, type) ?? ok(store.downloadsView(video));
+    return createDownload(store, video, type) ?? created(store, video, type, dialect);
   }
   const video = store.video(route.accountId, route.uid);
   if (!video) return fail(404, ERRORS.videoNotFound);
   switch (route.name) {
     case "getVideo":
-      return ok(store.videoView(video));
+      return ok(presentVideo(dialect, store.videoView(video)));
     case "deleteVideo":
       store.deleteVideo(route.accountId, route.uid);
       return ok(null);
     case "listDownloads":
-      return ok(store.downloadsView(video));
-    case "createLegacyDownload": {
-      const refused = createDownload(store, video, "default");
-      const d = video.downloads.get("default");
-      return refused ?? (d ? ok(store.downloadView(video, d)) : fail(500, ERRORS.internal));
-    }
+      return ok(downloadsIn(dialect, store, video));
+    case "createLegacyDownload":
+      return createDownload(store, video, "default") ?? created(store, video, "default", dialect);
     case "deleteLegacyDownload":
       return deleteDownload(video, "default");
   }
@@ -121,6 +122,22 @@ function createDownload(store: StreamStore, video: StoredVideo, type: DownloadTy
   return undefined;
 }
 
+/** Every download of the video, in the dialect. */
+function downloadsIn(
+  dialect: Dialect,
+  store: StreamStore,
+  video: StoredVideo,
+): Partial<Record<DownloadType, DialectDownload>> {
+  return presentDownloads(dialect, video, (d) => store.downloadView(video, d));
+}
+
+/** The answer to a create of `type` that succeeded, in the dialect's post shape. */
+function created(store: StreamStore, video: StoredVideo, type: DownloadType, dialect: Dialect): ApiResponse {
+  const keyed = downloadsIn(dialect, store, video);
+  const download = keyed[type];
+  return download ? ok(postResult(dialect, download, keyed)) : fail(500, ERRORS.internal);
+}
+
 function deleteDownload(video: StoredVideo, type: DownloadType): ApiResponse {
   if (!video.downloads.delete(type)) {
     return fail(404, { ...ERRORS.downloadNotFound, message: `Download not found: no ${type} download for this video` });
@@ -128,7 +145,7 @@ function deleteDownload(video: StoredVideo, type: DownloadType): ApiResponse {
   return ok("ok");
 }
 
-function copyVideo(store: StreamStore, accountId: string, body: string): ApiResponse {
+function copyVideo(store: StreamStore, accountId: string, body: string, dialect: Dialect): ApiResponse {
   let parsed: unknown;
   try {
     parsed = body.trim() === "" ? {} : JSON.parse(body);
@@ -136,7 +153,7 @@ function copyVideo(store: StreamStore, accountId: string, body: string): ApiResp
     return fail(400, ERRORS.invalidJson);
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return fail(400, ERRORS.invalidJson);
-  const { url, meta } = parsed as { url?: unknown; meta?: unknown };
+  const { url, meta, requireSignedURLs } = parsed as { url?: unknown; meta?: unknown; requireSignedURLs?: unknown };
   if (typeof url !== "string" || url === "") return invalidField("url", "is required and must be a string");
   let protocol: string;
   try {
@@ -148,8 +165,11 @@ function copyVideo(store: StreamStore, accountId: string, body: string): ApiResp
   if (meta !== undefined && (typeof meta !== "object" || meta === null || Array.isArray(meta))) {
     return invalidField("meta", "must be an object");
   }
+  if (requireSignedURLs !== undefined && typeof requireSignedURLs !== "boolean") {
+    return invalidField("requireSignedURLs", "must be true or false");
+  }
   const storedMeta: Record<string, string> = {};
   for (const [k, v] of Object.entries(meta ?? {})) storedMeta[k] = typeof v === "string" ? v : JSON.stringify(v);
-  const video = store.createVideo(accountId, { meta: storedMeta });
-  return ok(store.videoView(video));
+  const video = store.createVideo(accountId, { meta: storedMeta, requireSignedURLs: requireSignedURLs ?? false });
+  return ok(presentVideo(dialect, store.videoView(video)));
 }

@@ -8,6 +8,8 @@ import type { Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import type { DownloadType, WireDownloads, WireDownloadStatus, WireVideo } from "../core/wire";
 import type { PresentedAuth } from "./auth";
+import type { Dialect, DownloadDialect, PostShape, ProgressDialect, VideoDialect } from "./dialect";
+import { POST_SHAPES, PROGRESS_DIALECTS } from "./dialect";
 import { presentedAuth } from "./auth";
 import type { ApiResponse } from "./envelope";
 import { ERRORS, errorForStatus, fail } from "./envelope";
@@ -16,14 +18,26 @@ import { describeFault, FaultInjector } from "./faults";
 import type { RateLimitConfig } from "./ratelimit";
 import { CLOUDFLARE_RATE_LIMIT, RateLimiter } from "./ratelimit";
 import { API_PREFIX, handleRoute, matchRoute, parsePath } from "./routes";
-import type { StoredDownload } from "./store";
+import type { NewVideo, StoredDownload } from "./store";
 import { downloadState, HEX32, StreamStore } from "./store";
 
+export type {
+  DialectDownload,
+  DialectVideo,
+  DownloadDialect,
+  PostShape,
+  ProgressDialect,
+  VideoDialect,
+} from "./dialect";
 export type { Fault, FaultRule, RandomFailures } from "./faults";
 export type { RateLimitConfig } from "./ratelimit";
 export type { StoredDownload } from "./store";
 
-/** How to start the emulator; every field is optional. */
+/**
+ * How to start the emulator; every field is optional. The dialect fields (`postShape`, `progress`,
+ * `videoDialect`, `downloadDialect`) choose how answers are phrased where Cloudflare's documents disagree or
+ * are silent; the state behind them is the same in every dialect.
+ */
 export interface EmulatorOptions {
   /** TCP port on 127.0.0.1; 0 picks a free one. @default 0 */
   port?: number;
@@ -43,6 +57,24 @@ export interface EmulatorOptions {
   rateLimit?: RateLimitConfig | false;
   /** The clock, in ms epoch, used for all state and rate limiting. @default Date.now */
   now?: () => number;
+  /**
+   * The `result` of both create routes (`POST .../downloads/{type}` and the legacy `POST .../downloads`):
+   * `"single"` the one download created, `"keyed"` every download of the video keyed by type, `"empty"` `{}`.
+   * The default follows Cloudflare's API reference page, which documents the legacy POST's result as the
+   * single download; the type-specific route has no published schema.
+   * @default "single"
+   */
+  postShape?: PostShape;
+  /**
+   * `"smooth"`: `percentComplete` rises from 0 to 100 over `generationMs`; `"coarse"`: it stays 0 until the
+   * download is ready, then 100. Applies to every download view (GET list and POST results).
+   * @default "smooth"
+   */
+  progress?: ProgressDialect;
+  /** Variations of the video view (pctComplete as a number, no readyToStream). @default {} (none) */
+  videoDialect?: VideoDialect;
+  /** Variations of download views (percent as a string, no url until ready, an extra status). @default {} (none) */
+  downloadDialect?: DownloadDialect;
 }
 
 /** One request as the emulator saw it. */
@@ -99,6 +131,10 @@ function resolveOptions(options: EmulatorOptions): Required<EmulatorOptions> {
     customerCode: options.customerCode ?? randomCustomerCode(),
     rateLimit: options.rateLimit === undefined ? { ...CLOUDFLARE_RATE_LIMIT } : options.rateLimit,
     now: options.now ?? (() => Date.now()),
+    postShape: options.postShape ?? "single",
+    progress: options.progress ?? "smooth",
+    videoDialect: { ...options.videoDialect },
+    downloadDialect: { ...options.downloadDialect },
   };
   const { port, generationMs, videoReadyMs, customerCode, rateLimit } = resolved;
   const check = (valid: boolean, what: string, got: unknown): void => {
@@ -111,6 +147,14 @@ function resolveOptions(options: EmulatorOptions): Required<EmulatorOptions> {
   check(resolved.token !== "", "token must not be empty", "");
   check(resolved.apiKey !== "", "apiKey must not be empty", "");
   check(resolved.email !== "", "email must not be empty", resolved.email);
+  check(POST_SHAPES.includes(resolved.postShape), "postShape must be keyed, single or empty", resolved.postShape);
+  check(PROGRESS_DIALECTS.includes(resolved.progress), "progress must be smooth or coarse", resolved.progress);
+  const { extraStatus } = resolved.downloadDialect;
+  check(
+    extraStatus === undefined || (extraStatus !== "" && extraStatus !== "ready" && extraStatus !== "error"),
+    "downloadDialect.extraStatus must be a non-empty status other than ready and error",
+    extraStatus,
+  );
   if (rateLimit !== false) {
     const { limit, windowMs, blockMs } = rateLimit;
     const valid = Number.isInteger(limit) && limit > 0 && windowMs > 0 && blockMs >= 0;
@@ -187,7 +231,10 @@ function faultResponse(fault: Fault): RawResponse {
 
 /** The emulator: an HTTP server on 127.0.0.1 plus controls for tests. Start one with `startEmulator`. */
 export class Emulator {
-  /** The resolved options; `generationMs`, `videoReadyMs` and `rateLimit` may be changed at run time. */
+  /**
+   * The resolved options. `generationMs`, `videoReadyMs`, `rateLimit` and the dialect fields (`postShape`,
+   * `progress`, `videoDialect`, `downloadDialect`) may be changed at run time: each request reads them anew.
+   */
   readonly options: Required<EmulatorOptions>;
   /** Every request, in arrival order. */
   readonly requests: RecordedRequest[] = [];
@@ -257,12 +304,20 @@ export class Emulator {
     return () => this.listeners.delete(listener);
   }
 
-  /** Creates a video without HTTP and returns its uid; `state: "error"` makes one whose processing failed. */
-  createVideo(accountId: string, opts: { readyMs?: number; state?: "error" } = {}): string {
+  /**
+   * Creates a video without HTTP and returns its uid.
+   * @param opts.readyMs time until it is ready to stream, in ms (default `videoReadyMs`)
+   * @param opts.state `"error"` makes a video whose processing failed
+   * @param opts.requireSignedURLs the video view reports `requireSignedURLs: true` (default false)
+   */
+  createVideo(
+    accountId: string,
+    opts: { readyMs?: number; state?: "error"; requireSignedURLs?: boolean } = {},
+  ): string {
     if (!HEX32.test(accountId)) {
       throw new RangeError(`emulator: account id must be 32 lowercase hex characters (got "${accountId}")`);
     }
-    const create: { readyMs?: number; failed: boolean } = { failed: opts.state === "error" };
+    const create: NewVideo = { failed: opts.state === "error", requireSignedURLs: opts.requireSignedURLs ?? false };
     if (opts.readyMs !== undefined) create.readyMs = opts.readyMs;
     return this.store.createVideo(accountId, create).uid;
   }
@@ -272,13 +327,16 @@ export class Emulator {
     this.store.deleteVideo(accountId, uid);
   }
 
-  /** The video as `GET /stream/{id}` would return it now, or undefined. */
+  /** The video as `GET /stream/{id}` would return it now in the documented dialect (none set), or undefined. */
   getVideo(accountId: string, uid: string): WireVideo | undefined {
     const video = this.store.video(accountId, uid);
     return video && this.store.videoView(video);
   }
 
-  /** The downloads of a video as `GET .../downloads` would return them now (`{}` when none or no video). */
+  /**
+   * The downloads of a video as `GET .../downloads` would return them now in the documented dialect
+   * (`progress: "smooth"`, no `downloadDialect`); `{}` when none or no video.
+   */
   downloads(accountId: string, uid: string): WireDownloads {
     const video = this.store.video(accountId, uid);
     return video ? this.store.downloadsView(video) : {};
@@ -408,11 +466,17 @@ export class Emulator {
     const rejected = auth.reject(this.options);
     if (rejected) return jsonResponse(rejected, headers);
     try {
-      return jsonResponse(handleRoute(this.store, route, body), headers);
+      return jsonResponse(handleRoute(this.store, route, body, this.dialect()), headers);
     } catch (error) {
       console.error("emulator: handler failed:", error);
       return jsonResponse(fail(500, ERRORS.internal), headers);
     }
+  }
+
+  /** The dialect for the request being handled, from the options as they are now. */
+  private dialect(): Dialect {
+    const { postShape, progress, videoDialect, downloadDialect, now } = this.options;
+    return { postShape, progress, video: videoDialect, download: downloadDialect, now: now() };
   }
 
   private send(res: http.ServerResponse, record: RecordedRequest, response: RawResponse): void {

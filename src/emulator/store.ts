@@ -32,6 +32,8 @@ export interface StoredVideo {
   /** Processing failed: the video stays in state `error` and never becomes ready to stream. */
   failed: boolean;
   meta: Record<string, string>;
+  /** Its downloads and playback need a signed token; the video view reports it. */
+  requireSignedURLs: boolean;
   downloads: Map<DownloadType, StoredDownload>;
 }
 
@@ -48,6 +50,7 @@ export interface NewVideo {
   readyMs?: number;
   failed?: boolean;
   meta?: Record<string, string>;
+  requireSignedURLs?: boolean;
 }
 
 interface FailurePlan {
@@ -106,6 +109,7 @@ export class StreamStore {
       readyAt: createdAt + (opts.readyMs ?? this.settings.videoReadyMs),
       failed: opts.failed ?? false,
       meta: opts.meta ?? {},
+      requireSignedURLs: opts.requireSignedURLs ?? false,
       downloads: new Map(),
     };
     let videos = this.accounts.get(accountId);
@@ -236,7 +240,7 @@ export class StreamStore {
       size: ready ? 4190963 : 0,
       preview: `${origin}/${video.uid}/watch`,
       allowedOrigins: [],
-      requireSignedURLs: false,
+      requireSignedURLs: video.requireSignedURLs,
       uploaded: created,
       uploadExpiry: null,
       maxSizeBytes: null,
