@@ -24,6 +24,11 @@ export type Fault =
    * response: the request worked, but its answer was lost.
    */
   | { kind: "dropResponse" }
+  /**
+   * Handles the request normally (its state changes happen), then answers 200 with `result` in a successful
+   * envelope instead of the API's own: an answer in a shape no dialect gives (null, a string, an array).
+   */
+  | { kind: "rewriteResult"; result: unknown }
   /** 429 with `Retry-After: retryAfterSeconds`. */
   | { kind: "rateLimited"; retryAfterSeconds: number };
 
@@ -86,6 +91,7 @@ export function describeFault(fault: Fault): string {
     case "malformed":
     case "successFalse":
     case "dropResponse":
+    case "rewriteResult":
       return fault.kind;
   }
 }

@@ -189,6 +189,9 @@ function isJson(text: string): boolean {
   }
 }
 
+/** Faults that let the API act on the request (and then delay, drop or rewrite its answer). */
+const ACTING_FAULTS: ReadonlySet<Fault["kind"]> = new Set(["delay", "dropResponse", "rewriteResult"]);
+
 /** The response a fault produces instead of the API's (not used for reset, hang, delay and dropResponse). */
 function faultResponse(fault: Fault): RawResponse {
   switch (fault.kind) {
@@ -225,7 +228,8 @@ function faultResponse(fault: Fault): RawResponse {
     case "hang":
     case "delay":
     case "dropResponse":
-      throw new Error(`fault ${fault.kind} has no response`);
+    case "rewriteResult":
+      throw new Error(`fault ${fault.kind} has no response of its own`);
   }
 }
 
@@ -436,8 +440,14 @@ export class Emulator {
         if (this.closing || body.outcome === "aborted") return;
         let response: RawResponse;
         if (body.outcome === "tooLarge") response = jsonResponse(fail(413, ERRORS.bodyTooLarge));
-        else if (fault && fault.kind !== "delay" && fault.kind !== "dropResponse") response = faultResponse(fault);
+        else if (fault && !ACTING_FAULTS.has(fault.kind)) response = faultResponse(fault);
         else response = this.apiResponse(method, segments, auth, body.text);
+        if (fault?.kind === "rewriteResult" && response.status < 300) {
+          response = jsonResponse({
+            status: 200,
+            body: { success: true, errors: [], messages: [], result: fault.result },
+          });
+        }
         if (fault?.kind === "dropResponse") {
           // The API has acted on the request; now lose its answer, as a dropped connection would.
           req.socket.resetAndDestroy();
