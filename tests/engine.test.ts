@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { type Emulator, startEmulator } from "../src/emulator/server";
 import { ensurePulumiCli, exportStackText, programDir, type ProgramDir, REPO, stackFor } from "./helpers/engine";
+import { DIALECTS } from "./helpers/dialects";
 import { cfId, TOKEN } from "./helpers/fixtures";
 import type { ResourceSpec as Spec } from "./programs/downloads/spec";
 
@@ -120,7 +121,18 @@ describe("StreamDownload through the real Pulumi engine", function () {
     assert.ok(lastPost < firstDelete, "the new downloads are created before the old ones are deleted");
   });
 
-  it("notices out-of-band deletions on refresh: recreates a lost download, drops a lost video", async () => {
+  for (const dialect of DIALECTS.filter((d) => d.options.postShape)) {
+    it(`notices out-of-band deletions on refresh: recreates a lost download, drops a lost video (${dialect.name})`, async () => {
+      Object.assign(emulator.options, dialect.options);
+      try {
+        await refreshAfterDeletions();
+      } finally {
+        Object.assign(emulator.options, { postShape: "single", progress: "smooth" });
+      }
+    });
+  }
+
+  async function refreshAfterDeletions(): Promise<void> {
     const video = emulator.createVideo(account);
     const gone = emulator.createVideo(account);
     await setResources([
@@ -145,6 +157,30 @@ describe("StreamDownload through the real Pulumi engine", function () {
     assert.deepEqual(types(video), ["audio", "default"]);
     await stack.destroy(collect);
     assert.deepEqual(types(video), []);
+  }
+
+  it("after a token rotation, says to run up first; up records the new token; refresh and destroy then work", async () => {
+    const video = emulator.createVideo(account);
+    await setResources([{ name: "talk", accountId: account, identifier: video }]);
+    await stack.up(collect);
+    const rotated = `${TOKEN}-rotated`;
+    emulator.options.token = rotated; // the old token is revoked
+    try {
+      await stack.setConfig("cloudflare:apiToken", { value: rotated, secret: true });
+      await assert.rejects(stack.refresh(collect), (error: Error) => {
+        assert.match(error.message, /401|403/);
+        assert.match(error.message, /If you rotated it: .*run pulumi up once with the new token/);
+        assert.ok(!error.message.includes(TOKEN), "no token in the error");
+        return true;
+      });
+      const up = await stack.up(collect);
+      assert.equal(up.summary.result, "succeeded");
+      await stack.refresh(collect);
+      await stack.destroy(collect);
+      assert.deepEqual(types(video), [], "destroy with the rotated token deleted the download");
+    } finally {
+      emulator.options.token = TOKEN;
+    }
   });
 
   it("destroy succeeds when the video was deleted out of band", async () => {
