@@ -240,6 +240,33 @@ describe("live check", function () {
       assert.deepEqual(emulator.allDownloads(), []);
     });
 
+    it("on Ctrl-C while waiting, deletes what it created and exits 130", async () => {
+      const { emulator, account, video } = await standIn({ generationMs: 60_000 });
+      emulator.createDownload(account, video, "audio", { ready: true });
+      const child = spawn(
+        process.execPath,
+        ["-r", "ts-node/register/transpile-only", "scripts/live-check.ts", "--account", account, "--video", video],
+        { cwd: REPO_ROOT, env: envFor(emulator), stdio: ["ignore", "pipe", "pipe"] },
+      );
+      let stdout = "";
+      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+      await new Promise<void>((resolve) =>
+        child.stdout.on("data", (chunk: Buffer) => {
+          stdout += chunk.toString();
+          if (/^POST .*downloads\/default 200/m.test(stdout)) resolve();
+        }),
+      );
+      child.kill("SIGINT");
+
+      assert.equal(await exited, 130);
+      assert.match(stdout, /interrupted after \d+ calls; deleted what it had created/);
+      assert.deepEqual(
+        emulator.allDownloads().map((d) => d.type),
+        ["audio"],
+        "the download it created is gone, the one that existed is not",
+      );
+    });
+
     it("exits 2 and creates nothing when the video is not ready to stream", async () => {
       const { emulator, account } = await standIn();
       const video = emulator.createVideo(account, { readyMs: 60_000 });
