@@ -45,6 +45,8 @@ export interface ClientOptions {
   /** Source of [0, 1) for retry jitter. */
   random?: () => number;
   onRetry?: (notice: RetryNotice) => void;
+  /** Called with the HTTP status of every response that arrived (each attempt), e.g. to show it; no credential. */
+  onResponse?: (response: { method: string; path: string; status: number }) => void;
 }
 
 /** A thin, typed client for the Stream endpoints this project uses. */
@@ -157,6 +159,7 @@ export class CloudflareClient {
         if (controller.signal.aborted) throw new RequestTimeoutError(method, path, this.attemptTimeoutMs);
         throw new NetworkError(method, path, error);
       }
+      this.options.onResponse?.({ method, path, status: response.status });
       return unwrap<T>(method, path, response, text, this.clock.now());
     } finally {
       clearTimeout(timer);
