@@ -1,11 +1,23 @@
 import assert from "node:assert/strict";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { type Emulator, startEmulator } from "../src/emulator/server";
-import { ensurePulumiCli, exportStackText, programDir, type ProgramDir, stackFor } from "./helpers/engine";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import {
+  addNodeProbe,
+  ensurePulumiCli,
+  exportStackText,
+  programDir,
+  type ProgramDir,
+  programPulumiVersion,
+  stackFor,
+} from "./helpers/engine";
 import { cfId, TOKEN } from "./helpers/fixtures";
 import { packTarball } from "./helpers/pack";
 
-describe("the packed package, installed as users get it, through the real Pulumi engine", function () {
+const pulumiVersion = programPulumiVersion();
+
+describe(`the packed package, installed as users get it with @pulumi/pulumi ${pulumiVersion}, through the real Pulumi engine`, function () {
   this.timeout(15 * 60 * 1000);
   let emulator: Emulator;
   let program: ProgramDir;
@@ -17,6 +29,7 @@ describe("the packed package, installed as users get it, through the real Pulumi
     emulator = await startEmulator({ token: TOKEN, generationMs: 1500, rateLimit: false });
     // examples/basic, with the tarball from `npm pack` in its node_modules instead of the repo's sources.
     program = programDir("examples/basic", { tarball: packTarball() });
+    addNodeProbe(program);
     stack = await stackFor(program, "packaged", { CLOUDFLARE_API_TOKEN: TOKEN });
     await stack.setConfig("cloudflare:apiToken", { value: TOKEN, secret: true });
     await stack.setConfig("cloudflare:baseUrl", { value: emulator.baseUrl });
@@ -27,7 +40,12 @@ describe("the packed package, installed as users get it, through the real Pulumi
     program?.dispose();
   });
 
-  it("runs examples/basic: up creates ready downloads and exports their URLs, destroy deletes them", async () => {
+  it("installs the chosen @pulumi/pulumi next to the package", () => {
+    const installed = path.join(program.dir, "node_modules", "@pulumi", "pulumi", "package.json");
+    assert.equal((JSON.parse(readFileSync(installed, "utf8")) as { version: string }).version, pulumiVersion);
+  });
+
+  it("runs examples/basic, program and dynamic provider on this Node.js: up creates ready downloads, destroy deletes them", async () => {
     const video = emulator.createVideo(account);
     await stack.setConfig("accountId", { value: account });
     await stack.setConfig("videoId", { value: video });
@@ -36,6 +54,13 @@ describe("the packed package, installed as users get it, through the real Pulumi
     assert.match(String(up.outputs.m4aUrl?.value), new RegExp(`/${video}/downloads/audio\\.m4a$`));
     assert.equal(emulator.downloads(account, video).default?.status, "ready");
     assert.equal(emulator.downloads(account, video).audio?.status, "ready");
+    // The engine starts `node` from PATH for the program and for the dynamic provider: the one running mocha.
+    console.log(
+      `      program on Node.js ${String(up.outputs.programNodeVersion?.value)}, dynamic provider on ` +
+        `Node.js ${String(up.outputs.providerNodeVersion?.value)}, @pulumi/pulumi ${pulumiVersion}`,
+    );
+    assert.equal(up.outputs.programNodeVersion?.value, process.version, "the program runs on this Node.js");
+    assert.equal(up.outputs.providerNodeVersion?.value, process.version, "the dynamic provider runs on this Node.js");
 
     const exported = exportStackText(program, "packaged");
     const resources = (JSON.parse(exported) as { deployment: { resources: Array<{ type: string }> } }).deployment

@@ -3,7 +3,16 @@
  * Automation API, with a file backend in a temp dir, against a test program.
  */
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
@@ -20,9 +29,26 @@ export interface ProgramDir {
 }
 
 /**
+ * The `@pulumi/pulumi` version that programs get next to the tarball: STREAM_DOWNLOAD_PULUMI_VERSION when set
+ * (CI sets the oldest version our peer range allows and the newest the registry serves), else the repo's own.
+ */
+export function programPulumiVersion(): string {
+  const chosen = process.env.STREAM_DOWNLOAD_PULUMI_VERSION?.trim();
+  if (!chosen) return repoVersionOf("@pulumi/pulumi");
+  if (!/^\d+\.\d+\.\d+$/.test(chosen)) {
+    throw new Error(
+      `STREAM_DOWNLOAD_PULUMI_VERSION must be an exact version of @pulumi/pulumi such as 3.142.0, got "${chosen}"; ` +
+        `unset it to test with the repo's ${repoVersionOf("@pulumi/pulumi")}`,
+    );
+  }
+  return chosen;
+}
+
+/**
  * Copies a program (a folder under tests/programs, or a path such as examples/basic) into a temp dir. Without
  * `tarball`, the program shares the repo's node_modules (and loads the repo's sources); with it, the program
- * gets the tarball installed into its own node_modules, as users get the package.
+ * gets the tarball installed into its own node_modules, as users get the package, with `@pulumi/pulumi` at
+ * `programPulumiVersion()`.
  */
 export function programDir(name: string, opts: { tarball?: string } = {}): ProgramDir {
   const source = name.includes("/") ? path.join(REPO, name) : path.join(REPO, "tests", "programs", name);
@@ -41,7 +67,7 @@ export function programDir(name: string, opts: { tarball?: string } = {}): Progr
         "--no-fund",
         "--prefer-offline",
         opts.tarball,
-        `@pulumi/pulumi@${repoVersionOf("@pulumi/pulumi")}`,
+        `@pulumi/pulumi@${programPulumiVersion()}`,
         `typescript@${repoVersionOf("typescript")}`,
         `@types/node@${repoVersionOf("@types/node")}`,
       ],
@@ -51,6 +77,18 @@ export function programDir(name: string, opts: { tarball?: string } = {}): Progr
     symlinkSync(path.join(REPO, "node_modules"), path.join(dir, "node_modules"), "dir");
   }
   return { dir, backend, dispose: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/**
+ * Makes tests/programs/node-probe/main.ts the program's entry: it runs the program's index.ts unchanged and
+ * adds the outputs `programNodeVersion` and `providerNodeVersion`, the `process.version` of the program and of
+ * the dynamic provider process.
+ */
+export function addNodeProbe(program: ProgramDir): void {
+  copyFileSync(path.join(REPO, "tests", "programs", "node-probe", "main.ts"), path.join(program.dir, "node-probe.ts"));
+  const pkgFile = path.join(program.dir, "package.json");
+  const pkg = JSON.parse(readFileSync(pkgFile, "utf8")) as Record<string, unknown>;
+  writeFileSync(pkgFile, JSON.stringify({ ...pkg, main: "node-probe.ts" }, null, 2));
 }
 
 /** The environment of a `pulumi` run against the program's stacks: its file backend and its own PULUMI_HOME. */
