@@ -3,10 +3,10 @@
 #
 #   PATH="$(bash scripts/pulumi-cli.sh | tail -1):$PATH"
 #
-# The LAST line of stdout is a folder holding `pulumi`, `pulumi-language-nodejs` and
-# `pulumi-resource-pulumi-nodejs`; everything else goes to stderr.
+# The LAST line of stdout is a folder holding `pulumi`, `pulumi-language-nodejs`,
+# `pulumi-resource-pulumi-nodejs` and `pulumi-language-yaml`; everything else goes to stderr.
 #
-# 1. If `pulumi` is on PATH and the two Node.js plugins are reachable (on PATH or beside it), use it.
+# 1. If `pulumi` is on PATH and the three plugins are reachable (on PATH or beside it), use it.
 # 2. Otherwise build them once with Go into
 #      ${PULUMI_CLI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/stream-download-pulumi-cli}/<version>-nodejs-host-<version>/bin
 #    and reuse that on later runs (a cached run takes about a second). The version is pinned to the
@@ -33,6 +33,11 @@
 # - pulumi-resource-pulumi-nodejs: a copy of the launcher shipped in the @pulumi/pulumi npm package
 #   ($REPO/node_modules/@pulumi/pulumi/); it resolves @pulumi/pulumi/cmd/dynamic-provider from the
 #   program's working directory, so run `npm ci` first.
+# - pulumi-language-yaml (runs Pulumi YAML programs, such as examples/yaml): `go install` of
+#   github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml at v1.25.0 (override with
+#   PULUMI_YAML_VERSION). That module has no replace directives, so no wrapper module is needed. It is
+#   added to an existing cached build when missing (the CLI is not rebuilt), recorded in
+#   <version dir>/.yaml-host, and runs with the v3.276.0 CLI (the YAML engine tests prove it).
 #
 # Useful env for callers: PULUMI_SKIP_UPDATE_CHECK=true (no network check for new CLI versions).
 # Safe to run concurrently (flock on a lock file in the cache dir); builds go to a temp dir inside
@@ -50,6 +55,8 @@ CACHE_ROOT="${PULUMI_CLI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/stream-download-
 # The last sdk/v3 version that held the Node.js language host (see above).
 LANGHOST_SDK_VERSION="${LANGHOST_SDK_VERSION:-3.68.0}"
 VERSION_DIR="$CACHE_ROOT/$VERSION-nodejs-host-$LANGHOST_SDK_VERSION"
+YAML_HOST_VERSION="${PULUMI_YAML_VERSION:-1.25.0}"
+YAML_HOST_VERSION="${YAML_HOST_VERSION#v}"
 BIN="$VERSION_DIR/bin"
 INSTALL_HELP="Install the Pulumi CLI (https://www.pulumi.com/docs/install/) and put it on PATH, or install Go >= 1.26 (with access to the Go module proxy) so this script can build it."
 
@@ -60,7 +67,7 @@ die() { printf 'pulumi-cli: error: %s\n' "$*" >&2; exit 1; }
 if sys_pulumi="$(command -v pulumi 2>/dev/null)"; then
   sys_dir="$(cd "$(dirname "$sys_pulumi")" && pwd)"
   missing=""
-  for exe in pulumi-language-nodejs pulumi-resource-pulumi-nodejs; do
+  for exe in pulumi-language-nodejs pulumi-resource-pulumi-nodejs pulumi-language-yaml; do
     if ! command -v "$exe" >/dev/null 2>&1 && [ ! -x "$sys_dir/$exe" ]; then
       missing="$missing $exe"
     fi
@@ -70,7 +77,7 @@ if sys_pulumi="$(command -v pulumi 2>/dev/null)"; then
     echo "$sys_dir"
     exit 0
   fi
-  log "pulumi is on PATH ($sys_pulumi) but not:$missing; using a cached build of all three instead"
+  log "pulumi is on PATH ($sys_pulumi) but not:$missing; using a cached build of all four instead"
 fi
 
 # 2. The cached build.
@@ -79,13 +86,16 @@ cache_ok() {
     [ -x "$BIN/pulumi-resource-pulumi-nodejs" ] &&
     [ "$(PULUMI_SKIP_UPDATE_CHECK=true "$BIN/pulumi" version 2>/dev/null)" = "v$VERSION" ]
 }
-if cache_ok; then
+yaml_ok() {
+  [ -x "$BIN/pulumi-language-yaml" ] && [ "$(cat "$VERSION_DIR/.yaml-host" 2>/dev/null)" = "v$YAML_HOST_VERSION" ]
+}
+if cache_ok && yaml_ok; then
   log "using cached Pulumi CLI v$VERSION in $BIN"
   echo "$BIN"
   exit 0
 fi
 
-# 3. Build it.
+# 3. Build what is missing.
 GO_BIN="${GO:-}"
 if [ -z "$GO_BIN" ]; then
   GO_BIN="$(command -v go 2>/dev/null || true)"
@@ -112,12 +122,6 @@ if command -v flock >/dev/null 2>&1; then
 else
   log "warning: flock not found; not locking $CACHE_ROOT"
 fi
-# Someone else may have finished the build while we waited.
-if cache_ok; then
-  log "using cached Pulumi CLI v$VERSION in $BIN"
-  echo "$BIN"
-  exit 0
-fi
 # We hold the lock, so any leftover temp dir is from an interrupted build.
 rm -rf "$CACHE_ROOT"/.build.* 2>/dev/null || true
 
@@ -126,6 +130,29 @@ cleanup() { rm -rf "$TMP"; }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# Builds pulumi-language-yaml into $BIN when it is missing (or another version), leaving the CLI alone.
+ensure_yaml_host() {
+  yaml_ok && return 0
+  local pkg=github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml start=$SECONDS
+  log "compiling pulumi-language-yaml v$YAML_HOST_VERSION (first run only; takes 5-15 minutes)"
+  mkdir -p "$TMP/yaml-bin"
+  (cd "$TMP" && GOWORK=off CGO_ENABLED=0 GOFLAGS= GOBIN="$TMP/yaml-bin" "$GO_BIN" install -p 2 -trimpath \
+    -ldflags "-s -w -X github.com/pulumi/pulumi-yaml/pkg/version.Version=v$YAML_HOST_VERSION" \
+    "$pkg@v$YAML_HOST_VERSION" >&2) || die "could not build $pkg@v$YAML_HOST_VERSION"
+  [ -s "$TMP/yaml-bin/pulumi-language-yaml" ] || die "pulumi-language-yaml was not built"
+  mv "$TMP/yaml-bin/pulumi-language-yaml" "$BIN/pulumi-language-yaml"
+  echo "v$YAML_HOST_VERSION" >"$VERSION_DIR/.yaml-host"
+  log "built pulumi-language-yaml v$YAML_HOST_VERSION in $((SECONDS - start))s"
+}
+
+# Someone else may have finished the build while we waited; then only the YAML host may be missing.
+if cache_ok; then
+  ensure_yaml_host
+  log "using cached Pulumi CLI v$VERSION in $BIN"
+  echo "$BIN"
+  exit 0
+fi
 OUT="$TMP/out"     # becomes $VERSION_DIR
 MOD="$OUT/src"     # the wrapper module (kept for reference)
 mkdir -p "$OUT/bin" "$MOD/langhost"
@@ -208,4 +235,5 @@ if [ -e "$VERSION_DIR" ]; then
 fi
 mv "$OUT" "$VERSION_DIR"
 log "built Pulumi CLI v$VERSION in $((SECONDS - start))s: $BIN"
+ensure_yaml_host
 echo "$BIN"
