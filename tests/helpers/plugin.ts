@@ -1,0 +1,90 @@
+/**
+ * The native provider plugin from this checkout, as the engine (or a test) starts it.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import { ResourceProviderClient } from "@pulumi/pulumi/proto/provider_grpc_pb";
+import { REPO } from "../../scripts/engine";
+
+export const PLUGIN = "pulumi-resource-cloudflare-stream";
+
+/**
+ * A temp folder holding a `pulumi-resource-cloudflare-stream` launcher that runs src/native/main.ts with
+ * ts-node, for PATH: the way the engine finds an installed plugin. Call `dispose` when done.
+ */
+export function pluginBinDir(): { dir: string; dispose(): void } {
+  const dir = mkdtempSync(path.join(tmpdir(), "sd-plugin-bin-"));
+  const launcher = path.join(dir, PLUGIN);
+  writeFileSync(
+    launcher,
+    [
+      "#!/bin/sh",
+      `export TS_NODE_PROJECT='${path.join(REPO, "tsconfig.json")}'`,
+      `exec node -r '${path.join(REPO, "node_modules", "ts-node", "register", "transpile-only")}' ` +
+        `'${path.join(REPO, "src", "native", "main.ts")}' "$@"`,
+      "",
+    ].join("\n"),
+  );
+  chmodSync(launcher, 0o755);
+  return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A running plugin process and a gRPC client connected to it. */
+export interface RunningPlugin {
+  client: ResourceProviderClient;
+  process: ChildProcess;
+  /** Everything the plugin wrote to stderr. */
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts the launcher from `binDir` as the engine does (args: engine address) and connects to its port. */
+export async function startPlugin(
+  binDir: string,
+  args: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): Promise<RunningPlugin> {
+  const child = spawn(path.join(binDir, PLUGIN), args, {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let err = "";
+  child.stderr?.on("data", (d: Buffer) => (err += d.toString()));
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = "";
+    child.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+      const line = out.split("\n")[0];
+      if (out.includes("\n") && line) resolve(Number(line.trim()));
+    });
+    child.once("exit", (code) => reject(new Error(`plugin exited with ${code} before printing its port: ${err}`)));
+  });
+  const client = new ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  return {
+    client,
+    process: child,
+    stderr: () => err,
+    stop: async () => {
+      client.close();
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        await exited;
+      }
+    },
+  };
+}
+
+/** Calls a unary method of the client as a promise. */
+export function call<Req, Res>(
+  client: ResourceProviderClient,
+  method: (req: Req, cb: (error: grpc.ServiceError | null, res: Res) => void) => unknown,
+  req: Req,
+): Promise<Res> {
+  return new Promise((resolve, reject) =>
+    method.call(client, req, (error: grpc.ServiceError | null, res: Res) => (error ? reject(error) : resolve(res))),
+  );
+}
