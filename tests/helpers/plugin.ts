@@ -6,7 +6,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
-import { ResourceProviderClient } from "@pulumi/pulumi/proto/provider_grpc_pb";
+import { type IResourceProviderClient, ResourceProviderClient } from "@pulumi/pulumi/proto/provider_grpc_pb";
 import { REPO } from "../../scripts/engine";
 
 export const PLUGIN = "pulumi-resource-cloudflare-stream";
@@ -78,13 +78,30 @@ export async function startPlugin(
   };
 }
 
-/** Calls a unary method of the client as a promise. */
-export function call<Req, Res>(
+/** The request and response types of a unary client method (read from its last, fullest overload). */
+type Unary<F> = F extends (
+  req: infer Req,
+  metadata: grpc.Metadata,
+  options: Partial<grpc.CallOptions>,
+  callback: (error: grpc.ServiceError | null, res: infer Res) => void,
+) => grpc.ClientUnaryCall
+  ? { req: Req; res: Res }
+  : never;
+type Method = Exclude<keyof IResourceProviderClient, "list">;
+
+/** Calls a unary method of the plugin's gRPC client as a promise. */
+export function call<K extends Method>(
   client: ResourceProviderClient,
-  method: (req: Req, cb: (error: grpc.ServiceError | null, res: Res) => void) => unknown,
-  req: Req,
-): Promise<Res> {
+  method: K,
+  req: Unary<IResourceProviderClient[K]>["req"],
+): Promise<Unary<IResourceProviderClient[K]>["res"]> {
+  const fn = client[method] as unknown as (
+    req: unknown,
+    cb: (error: grpc.ServiceError | null, res: unknown) => void,
+  ) => void;
   return new Promise((resolve, reject) =>
-    method.call(client, req, (error: grpc.ServiceError | null, res: Res) => (error ? reject(error) : resolve(res))),
+    fn.call(client, req, (error, res) =>
+      error ? reject(error) : resolve(res as Unary<IResourceProviderClient[K]>["res"]),
+    ),
   );
 }

@@ -64,32 +64,29 @@ describe("pulumi-resource-cloudflare-stream over gRPC", function () {
     await emulator?.close();
   });
 
-  const rpc = <Req, Res>(method: (req: Req, cb: (e: grpc.ServiceError | null, r: Res) => void) => unknown, req: Req) =>
+  const rpc = <K extends Parameters<typeof call>[1]>(method: K, req: Parameters<typeof call<K>>[2]) =>
     call(plugin.client, method, req);
 
   it("reports the package version and serves schema.json", async () => {
     const version = (JSON.parse(readFileSync(path.join(REPO, "package.json"), "utf8")) as { version: string }).version;
-    assert.equal((await rpc(plugin.client.getPluginInfo, new Empty())).getVersion(), version);
-    const schema = JSON.parse((await rpc(plugin.client.getSchema, new GetSchemaRequest())).getSchema());
+    assert.equal((await rpc("getPluginInfo", new Empty())).getVersion(), version);
+    const schema = JSON.parse((await rpc("getSchema", new GetSchemaRequest())).getSchema());
     const file = JSON.parse(readFileSync(path.join(REPO, "schema.json"), "utf8"));
     assert.deepEqual(schema, { ...file, version });
   });
 
   it("answers methods it does not implement with UNIMPLEMENTED", async () => {
     const { InvokeRequest } = await import("@pulumi/pulumi/proto/provider_pb");
-    await assert.rejects(rpc(plugin.client.invoke, new InvokeRequest()), { code: grpc.status.UNIMPLEMENTED });
+    await assert.rejects(rpc("invoke", new InvokeRequest()), { code: grpc.status.UNIMPLEMENTED });
   });
 
   it("CheckConfig marks credentials secret and names bad keys without echoing a credential", async () => {
-    const ok = await rpc(
-      plugin.client.checkConfig,
-      new CheckRequest().setNews(struct({ apiToken: TOKEN, email: "a@b.c" })),
-    );
+    const ok = await rpc("checkConfig", new CheckRequest().setNews(struct({ apiToken: TOKEN, email: "a@b.c" })));
     assert.deepEqual(ok.getFailuresList(), []);
     assert.deepEqual(ok.getInputs()?.toJavaScript(), { apiToken: secret(TOKEN), email: "a@b.c" });
 
     const bad = await rpc(
-      plugin.client.checkConfig,
+      "checkConfig",
       new CheckRequest().setNews(struct({ apiKey: secret(TOKEN), baseUrl: "ftp://x", requestsPerFiveMinutes: 5 })),
     );
     const failures = bad.getFailuresList().map((f) => [f.getProperty(), f.getReason()]);
@@ -108,7 +105,7 @@ describe("pulumi-resource-cloudflare-stream over gRPC", function () {
 
   it("DiffConfig reports a changed token as a change, never as a replacement", async () => {
     const diff = await rpc(
-      plugin.client.diffConfig,
+      "diffConfig",
       new DiffRequest().setOlds(struct({ apiToken: secret("old") })).setNews(struct({ apiToken: secret("new") })),
     );
     assert.equal(diff.getChanges(), DiffResponse.DiffChanges.DIFF_SOME);
@@ -118,7 +115,7 @@ describe("pulumi-resource-cloudflare-stream over gRPC", function () {
 
   it("Check keeps secret inputs secret, lets unknowns through and fills defaults", async () => {
     const res = await rpc(
-      plugin.client.check,
+      "check",
       new CheckRequest().setUrn(URN).setNews(struct({ accountId: secret(account), identifier: UNKNOWN })),
     );
     assert.deepEqual(res.getFailuresList(), []);
@@ -130,7 +127,7 @@ describe("pulumi-resource-cloudflare-stream over gRPC", function () {
       readyTimeoutSeconds: 1800,
     });
     const bad = await rpc(
-      plugin.client.check,
+      "check",
       new CheckRequest()
         .setUrn(URN)
         .setNews(struct({ accountId: account, identifier: "nope", downloadTypes: ["mp3"] })),
@@ -146,18 +143,16 @@ describe("pulumi-resource-cloudflare-stream over gRPC", function () {
     emulator.resetRequests();
     await assert.rejects(
       rpc(
-        plugin.client.create,
-        new CreateRequest()
-          .setUrn(URN)
-          .setProperties(
-            struct({
-              accountId: account,
-              identifier: video,
-              downloadTypes: ["default"],
-              waitForReady: true,
-              readyTimeoutSeconds: 30,
-            }),
-          ),
+        "create",
+        new CreateRequest().setUrn(URN).setProperties(
+          struct({
+            accountId: account,
+            identifier: video,
+            downloadTypes: ["default"],
+            waitForReady: true,
+            readyTimeoutSeconds: 30,
+          }),
+        ),
       ),
       /No Cloudflare credentials: .*cloudflare-stream:apiToken .*CLOUDFLARE_API_TOKEN/,
     );
@@ -166,7 +161,7 @@ describe("pulumi-resource-cloudflare-stream over gRPC", function () {
 
   it("creates with the configured token, logs progress against the URN, reads and deletes", async () => {
     await rpc(
-      plugin.client.configure,
+      "configure",
       new ConfigureRequest().setArgs(struct({ apiToken: secret(TOKEN), baseUrl: emulator.baseUrl, version: "0.1.0" })),
     );
     const video = emulator.createVideo(account);
@@ -178,7 +173,7 @@ describe("pulumi-resource-cloudflare-stream over gRPC", function () {
       readyTimeoutSeconds: 30,
     };
     engine.logs.length = 0;
-    const created = await rpc(plugin.client.create, new CreateRequest().setUrn(URN).setProperties(struct(inputs)));
+    const created = await rpc("create", new CreateRequest().setUrn(URN).setProperties(struct(inputs)));
     assert.equal(created.getId(), `${account}/${video}`);
     const outs = created.getProperties()?.toJavaScript() as Record<string, { value: { status: string; url: string } }>;
     // The URLs contain the video UID, which is secret here, so they are secret too.
@@ -195,20 +190,17 @@ describe("pulumi-resource-cloudflare-stream over gRPC", function () {
 
     emulator.deleteDownload(account, video, "audio");
     const read = await rpc(
-      plugin.client.read,
+      "read",
       new ReadRequest().setId(created.getId()).setUrn(URN).setProperties(created.getProperties()),
     );
     assert.equal(read.getId(), created.getId());
     const props = read.getProperties()?.toJavaScript() ?? {};
     assert.ok("default" in props && !("audio" in props));
 
-    await rpc(
-      plugin.client.delete,
-      new DeleteRequest().setId(created.getId()).setUrn(URN).setProperties(read.getProperties()),
-    );
+    await rpc("delete", new DeleteRequest().setId(created.getId()).setUrn(URN).setProperties(read.getProperties()));
     assert.deepEqual(emulator.storedDownloads(account, video), []);
     const gone = await rpc(
-      plugin.client.read,
+      "read",
       new ReadRequest().setId(created.getId()).setUrn(URN).setProperties(read.getProperties()),
     );
     assert.equal(gone.getId(), "");
