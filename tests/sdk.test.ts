@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { REPO } from "./helpers/engine";
 
 const SDK = path.join(REPO, "sdk");
-const GO_ENV = { ...process.env, GOWORK: "off", CGO_ENABLED: "0" };
+const GO_ENV: NodeJS.ProcessEnv = { ...process.env, GOWORK: "off", CGO_ENABLED: "0" };
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
