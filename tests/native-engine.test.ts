@@ -3,7 +3,8 @@
  * `pulumi-resource-cloudflare-stream` found on PATH, against the emulator.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import * as path from "node:path";
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { type Emulator, startEmulator } from "../src/emulator/server";
@@ -165,14 +166,14 @@ describe("the cloudflare-stream provider plugin through the real Pulumi engine",
     });
     const start = Date.now();
     try {
-      execFileSync(
+      // Asynchronously: the emulator answers from this process.
+      await promisify(execFile)(
         "pulumi",
         ["import", TYPE, "adopted", `${account}/${video}`, "--stack", stack.name, "--yes", "--protect=false"],
         {
           cwd: program.dir,
           env: { ...process.env, ...programEnv(program, noEnvCredentials) },
           encoding: "utf8",
-          stdio: ["ignore", "pipe", "pipe"],
         },
       );
     } catch (error) {

@@ -72,6 +72,10 @@ export class StreamDownload extends pulumi.CustomResource {
      */
     declare public readonly readyTimeoutSeconds: pulumi.Output<number>;
     /**
+     * Whether the video requires signed URLs: then its download URLs answer 401 unless the uid in them is replaced by a signed token that allows downloads.
+     */
+    declare public /*out*/ readonly requireSignedURLs: pulumi.Output<boolean | undefined>;
+    /**
      * Whether create waited for the downloads to be ready.
      */
     declare public readonly waitForReady: pulumi.Output<boolean>;
@@ -100,6 +104,7 @@ export class StreamDownload extends pulumi.CustomResource {
             resourceInputs["waitForReady"] = (args?.waitForReady) ?? true;
             resourceInputs["audio"] = undefined /*out*/;
             resourceInputs["default"] = undefined /*out*/;
+            resourceInputs["requireSignedURLs"] = undefined /*out*/;
         } else {
             resourceInputs["accountId"] = undefined /*out*/;
             resourceInputs["audio"] = undefined /*out*/;
@@ -107,6 +112,7 @@ export class StreamDownload extends pulumi.CustomResource {
             resourceInputs["downloadTypes"] = undefined /*out*/;
             resourceInputs["identifier"] = undefined /*out*/;
             resourceInputs["readyTimeoutSeconds"] = undefined /*out*/;
+            resourceInputs["requireSignedURLs"] = undefined /*out*/;
             resourceInputs["waitForReady"] = undefined /*out*/;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);

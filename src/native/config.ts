@@ -3,25 +3,46 @@
  * `baseUrl` and `requestsPerFiveMinutes`, each falling back to its environment variable.
  *
  * Every provider instance (the default one, and each explicit `pulumi:providers:cloudflare-stream`) is a
- * process of its own, so the values read by Configure simply live in that process's `NativeConfig`.
+ * process of its own, so the values read by Configure simply live in that process's plugin object.
  */
-import { type ConfiguredValues, ENV_VARS, resolveSettings, type ResolvedSettings } from "../settings";
-import { ConfigurationError } from "../errors";
+import { ConfigurationError } from "../core/errors";
+import {
+  type ConfigKeyNames,
+  type ConfiguredValues,
+  ENV_VARS,
+  resolveSettings,
+  type ResolvedSettings,
+  type SettingName,
+} from "../core/settings";
 import { isSecret, type PropertyMap, secret, UNKNOWN } from "./values";
 
 /** The Pulumi package name: config keys are `cloudflare-stream:<key>`. */
 export const PACKAGE = "cloudflare-stream";
 
 /** The provider's config keys, in the order the schema lists them. */
-export const CONFIG_NAMES = ["apiToken", "apiKey", "email", "baseUrl", "requestsPerFiveMinutes"] as const;
-type ConfigName = (typeof CONFIG_NAMES)[number];
+export const CONFIG_NAMES = [
+  "apiToken",
+  "apiKey",
+  "email",
+  "baseUrl",
+  "requestsPerFiveMinutes",
+] as const satisfies readonly SettingName[];
+
+/** How messages name each setting. */
+export const CONFIG_KEYS = Object.fromEntries(
+  CONFIG_NAMES.map((name) => [name, `${PACKAGE}:${name}`]),
+) as ConfigKeyNames;
 
 /** Config keys whose values are credentials: always secret, never echoed. */
-export const SECRET_CONFIG: ReadonlySet<string> = new Set<ConfigName>(["apiToken", "apiKey"]);
+export const SECRET_CONFIG: ReadonlySet<string> = new Set<SettingName>(["apiToken", "apiKey"]);
 
-function key(name: ConfigName): string {
-  return `${PACKAGE}:${name}`;
-}
+/**
+ * What the core appends to an authentication error. The engine records each provider's config in state, and
+ * refresh and destroy configure the provider from that record: a rotated token reaches them after an up.
+ */
+export const NATIVE_CREDENTIAL_HINT =
+  `The token comes from ${CONFIG_KEYS.apiToken} (or the apiToken of an explicit provider), else ` +
+  `${ENV_VARS.apiToken}. If you rotated it, run pulumi up once with the new token, then refresh or destroy.`;
 
 /**
  * Reads our keys from a provider's inputs (`args`, values possibly secret-wrapped) and, for keys absent there,
@@ -45,61 +66,32 @@ export function readConfigured(
 }
 
 /**
- * Problems with the configured values (falling back to the environment as requests do), one per key. Messages
- * name the key and what to do; they never contain a credential. Missing credentials are not a problem here (a
- * stack may be previewed without them); `settingsFor` reports them at the first request.
+ * Problems with the configured values (falling back to the environment as requests do), one per key, in the
+ * core's words. Missing credentials are not a problem here (a stack may be previewed without any); requests
+ * report them. Messages name keys, never a credential.
  */
 export function configFailures(
   configured: ConfiguredValues,
   env: NodeJS.ProcessEnv = process.env,
 ): { property: string; reason: string }[] {
-  const failures: { property: string; reason: string }[] = [];
-  const pick = (name: ConfigName) => configured[name] ?? (env[ENV_VARS[name]]?.trim() || undefined);
-  const where = (name: ConfigName) => `${key(name)} (or ${ENV_VARS[name]})`;
-
-  if (pick("apiKey") && !pick("apiToken") && !pick("email")) {
-    failures.push({
-      property: "email",
-      reason:
-        `A Cloudflare API key is set but not its email: set ${key("email")} ` +
-        `(pulumi config set ${key("email")} you@example.com) or ${ENV_VARS.email}. ` +
-        `An API token (${key("apiToken")}) is preferred.`,
-    });
+  const pick = (name: SettingName) => configured[name] ?? (env[ENV_VARS[name]]?.trim() || undefined);
+  // Each setting is checked alone; a stand-in token (never shown) keeps a missing credential out of the way.
+  const standIn = { apiToken: "stand-in" };
+  const checks: [SettingName, ConfiguredValues][] = [];
+  if (pick("apiKey") && !pick("apiToken")) checks.push(["email", { apiKey: pick("apiKey"), email: pick("email") }]);
+  if (pick("baseUrl")) checks.push(["baseUrl", { ...standIn, baseUrl: pick("baseUrl") }]);
+  if (pick("requestsPerFiveMinutes")) {
+    checks.push(["requestsPerFiveMinutes", { ...standIn, requestsPerFiveMinutes: pick("requestsPerFiveMinutes") }]);
   }
-  const baseUrl = pick("baseUrl");
-  if (baseUrl !== undefined) {
-    let url: URL | undefined;
+  return checks.flatMap(([property, values]) => {
     try {
-      url = new URL(baseUrl);
-    } catch {
-      url = undefined;
+      resolveSettings(values, CONFIG_KEYS, {});
+      return [];
+    } catch (error) {
+      if (error instanceof ConfigurationError) return [{ property, reason: error.message }];
+      throw error;
     }
-    const problem =
-      url === undefined
-        ? `is "${baseUrl}", which is not a URL`
-        : url.protocol !== "https:" && url.protocol !== "http:"
-          ? `must be an http(s) URL, not "${url.protocol}"`
-          : url.username || url.password
-            ? `must not hold credentials (put the token in ${key("apiToken")})`
-            : undefined;
-    if (problem) {
-      failures.push({
-        property: "baseUrl",
-        reason: `${where("baseUrl")} ${problem}; use e.g. https://api.cloudflare.com/client/v4, or unset it.`,
-      });
-    }
-  }
-  const budget = pick("requestsPerFiveMinutes");
-  if (budget !== undefined) {
-    const n = Number(budget);
-    if (!Number.isInteger(n) || n < 10 || n > 1200) {
-      failures.push({
-        property: "requestsPerFiveMinutes",
-        reason: `${where("requestsPerFiveMinutes")} is "${budget}"; use a whole number from 10 to 1200 (Cloudflare's limit per token).`,
-      });
-    }
-  }
-  return failures;
+  });
 }
 
 /** What CheckConfig returns as the provider's inputs: the same values, credentials marked secret. */
@@ -113,18 +105,5 @@ export function withSecretCredentials(news: PropertyMap): PropertyMap {
 
 /** Resolves the settings for a request; throws a ConfigurationError naming this package's keys. */
 export function settingsFor(configured: ConfiguredValues, env: NodeJS.ProcessEnv = process.env): ResolvedSettings {
-  const failures = configFailures(configured, env);
-  const has = (name: ConfigName) => Boolean(configured[name] ?? env[ENV_VARS[name]]?.trim());
-  if (!has("apiToken") && !has("apiKey")) {
-    failures.unshift({
-      property: "apiToken",
-      reason:
-        `No Cloudflare credentials: set an API token with "Stream Write" permission as ${key("apiToken")} ` +
-        `(pulumi config set --secret ${key("apiToken")} <token>, or the apiToken of an explicit provider) or ` +
-        `${ENV_VARS.apiToken}; or the legacy ${key("apiKey")} and ${key("email")} ` +
-        `(${ENV_VARS.apiKey} and ${ENV_VARS.email}).`,
-    });
-  }
-  if (failures.length > 0) throw new ConfigurationError(failures.map((f) => f.reason).join(" "));
-  return resolveSettings(configured, env);
+  return resolveSettings(configured, CONFIG_KEYS, env);
 }

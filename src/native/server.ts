@@ -23,10 +23,10 @@ import {
   ReadResponse,
   UpdateResponse,
 } from "@pulumi/pulumi/proto/provider_pb";
-import { StreamDownloadProvider as StreamDownloadOperations } from "../provider";
-import type { ConfiguredValues } from "../settings";
-import type { StreamDownloadInputs, StreamDownloadOutputs } from "../types";
-import { configFailures, readConfigured, settingsFor, withSecretCredentials } from "./config";
+import { type OperationOptions, StreamDownloadOperations } from "../core/operations";
+import type { ConfiguredValues } from "../core/settings";
+import type { StreamDownloadInputs, StreamDownloadOutputs } from "../core/types";
+import { configFailures, NATIVE_CREDENTIAL_HINT, readConfigured, settingsFor, withSecretCredentials } from "./config";
 import { EngineLog } from "./engine-log";
 import { packageSchema, pluginVersion } from "./schema";
 import { type PropertyMap, unwrapSecrets, wrapSecrets } from "./values";
@@ -38,10 +38,7 @@ export const STREAM_DOWNLOAD = "cloudflare-stream:index:StreamDownload";
 const INPUT_NAMES = ["accountId", "identifier", "downloadTypes", "waitForReady", "readyTimeoutSeconds"] as const;
 
 /** What the operations may be given besides log and settings (tests pass a faster poll). */
-export type OperationOverrides = Omit<
-  NonNullable<ConstructorParameters<typeof StreamDownloadOperations>[0]>,
-  "log" | "settings"
->;
+export type OperationOverrides = Omit<OperationOptions, "log" | "settings" | "credentialHint">;
 
 export interface PluginOptions {
   /** The engine's gRPC address (the plugin's first argument); without it, log lines go to stderr. */
@@ -113,6 +110,7 @@ export class StreamDownloadPlugin implements Handlers {
       ...this.options.operations,
       log: (line) => this.engineLog.log(urn, line),
       settings: () => settingsFor(this.configured, this.env),
+      credentialHint: NATIVE_CREDENTIAL_HINT,
     });
   }
 

@@ -7,14 +7,14 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import ts from "typescript";
-import { ENV_VARS } from "../../src/settings";
-import { DEFAULT_DOWNLOAD_TYPES, DEFAULT_READY_TIMEOUT_SECONDS, DOWNLOAD_TYPES } from "../../src/types";
+import { ENV_VARS } from "../../src/core/settings";
+import { DEFAULT_DOWNLOAD_TYPES, DEFAULT_READY_TIMEOUT_SECONDS, DOWNLOAD_TYPES } from "../../src/core/types";
 import { CONFIG_NAMES, SECRET_CONFIG } from "../../src/native/config";
 import { STREAM_DOWNLOAD } from "../../src/native/server";
 import { REPO } from "../helpers/engine";
 
-const TYPES_FILE = path.join(REPO, "src", "types.ts");
-const ARGS_FILE = path.join(REPO, "src", "resource.ts");
+const TYPES_FILE = path.join(REPO, "src", "core", "types.ts");
+const ARGS_FILE = path.join(REPO, "src", "dynamic", "resource.ts");
 
 interface SchemaProperty {
   type?: string;
@@ -61,9 +61,11 @@ function interfaceProperties(file: string, name: string): Record<string, TsPrope
     const propDecl = prop.declarations?.[0];
     assert.ok(propDecl);
     let propType = checker.getNonNullableType(checker.getTypeOfSymbolAtLocation(prop, propDecl));
-    const literals = propType.isUnion() && propType.types.every((t) => t.isStringLiteral());
     const tag = ts.getJSDocTags(propDecl).find((t) => t.tagName.text === "default");
-    if (literals) propType = checker.getStringType();
+    // A union of documented strings that also admits any string (like DownloadStatus) is a string in the schema.
+    if (propType.isUnion() && checker.isTypeAssignableTo(checker.getStringType(), propType)) {
+      propType = checker.getStringType();
+    }
     out[prop.name] = {
       optional: (prop.flags & ts.SymbolFlags.Optional) !== 0,
       type: checker.typeToString(propType),

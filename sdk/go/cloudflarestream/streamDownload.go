@@ -28,6 +28,8 @@ type StreamDownload struct {
 	Identifier pulumi.StringOutput `pulumi:"identifier"`
 	// The wait limit, in seconds.
 	ReadyTimeoutSeconds pulumi.Float64Output `pulumi:"readyTimeoutSeconds"`
+	// Whether the video requires signed URLs: then its download URLs answer 401 unless the uid in them is replaced by a signed token that allows downloads.
+	RequireSignedURLs pulumi.BoolPtrOutput `pulumi:"requireSignedURLs"`
 	// Whether create waited for the downloads to be ready.
 	WaitForReady pulumi.BoolOutput `pulumi:"waitForReady"`
 }
@@ -181,6 +183,11 @@ func (o StreamDownloadOutput) Identifier() pulumi.StringOutput {
 // The wait limit, in seconds.
 func (o StreamDownloadOutput) ReadyTimeoutSeconds() pulumi.Float64Output {
 	return o.ApplyT(func(v *StreamDownload) pulumi.Float64Output { return v.ReadyTimeoutSeconds }).(pulumi.Float64Output)
+}
+
+// Whether the video requires signed URLs: then its download URLs answer 401 unless the uid in them is replaced by a signed token that allows downloads.
+func (o StreamDownloadOutput) RequireSignedURLs() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *StreamDownload) pulumi.BoolPtrOutput { return v.RequireSignedURLs }).(pulumi.BoolPtrOutput)
 }
 
 // Whether create waited for the downloads to be ready.

@@ -185,6 +185,7 @@ class StreamDownload(pulumi.CustomResource):
             __props__.__dict__["wait_for_ready"] = wait_for_ready
             __props__.__dict__["audio"] = None
             __props__.__dict__["default"] = None
+            __props__.__dict__["require_signed_urls"] = None
         super(StreamDownload, __self__).__init__(
             'cloudflare-stream:index:StreamDownload',
             resource_name,
@@ -213,6 +214,7 @@ class StreamDownload(pulumi.CustomResource):
         __props__.__dict__["download_types"] = None
         __props__.__dict__["identifier"] = None
         __props__.__dict__["ready_timeout_seconds"] = None
+        __props__.__dict__["require_signed_urls"] = None
         __props__.__dict__["wait_for_ready"] = None
         return StreamDownload(resource_name, opts=opts, __props__=__props__)
 
@@ -269,6 +271,14 @@ class StreamDownload(pulumi.CustomResource):
         The wait limit, in seconds.
         """
         return pulumi.get(self, "ready_timeout_seconds")
+
+    @_builtins.property
+    @pulumi.getter(name="requireSignedURLs")
+    def require_signed_urls(self) -> pulumi.Output[Optional[_builtins.bool]]:
+        """
+        Whether the video requires signed URLs: then its download URLs answer 401 unless the uid in them is replaced by a signed token that allows downloads.
+        """
+        return pulumi.get(self, "require_signed_urls")
 
     @_builtins.property
     @pulumi.getter(name="waitForReady")
