@@ -8,7 +8,15 @@ import { promisify } from "node:util";
 import * as path from "node:path";
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { type Emulator, startEmulator } from "../src/emulator/server";
-import { ensurePulumiCli, exportStackText, programDir, type ProgramDir, programEnv, stackFor } from "./helpers/engine";
+import {
+  ensurePulumiCli,
+  exportStackText,
+  programDir,
+  type ProgramDir,
+  programEnv,
+  REPO,
+  stackFor,
+} from "./helpers/engine";
 import { cfId, TOKEN } from "./helpers/fixtures";
 import { pluginBinDir } from "./helpers/plugin";
 
@@ -187,5 +195,42 @@ describe("the cloudflare-stream provider plugin through the real Pulumi engine",
     assert.equal((adopted?.outputs?.audio as { status?: string } | undefined)?.status, "ready");
     // Importing adopts: nothing was generated again, and nothing deleted.
     assert.equal(emulator.storedDownloads(account, video).length, 2);
+  });
+
+  it("runs a Node.js program with both faces side by side: the dynamic resource and the plugin through the generated SDK", async () => {
+    const program = programDir("both-faces");
+    programs.push(program);
+    const stack = await stackFor(program, "both", {
+      ...noEnvCredentials,
+      STREAM_DOWNLOAD_MODULE: path.join(REPO, "src", "index.ts"),
+      CLOUDFLARE_STREAM_SDK: path.join(REPO, "sdk", "nodejs", "index.ts"),
+    });
+    stacks.push(stack);
+    const dynamicVideo = emulator.createVideo(account);
+    const pluginVideo = emulator.createVideo(account);
+    // Each face reads its own config keys: cloudflare:* for the dynamic resource, cloudflare-stream:* for the plugin.
+    await stack.setAllConfig({
+      "cloudflare:apiToken": { value: TOKEN, secret: true },
+      "cloudflare:baseUrl": { value: emulator.baseUrl },
+      "cloudflare-stream:apiToken": { value: TOKEN, secret: true },
+      "cloudflare-stream:baseUrl": { value: emulator.baseUrl },
+      accountId: { value: account },
+      dynamicVideo: { value: dynamicVideo },
+      pluginVideo: { value: pluginVideo },
+    });
+    const up = await timed("both faces up", () => stack.up());
+    assert.equal(up.outputs.dynamicStatus?.value, "ready");
+    assert.equal(up.outputs.pluginStatus?.value, "ready");
+    assert.equal(up.outputs.pluginId?.value, `${account}/${pluginVideo}`);
+    assert.match(String(up.outputs.pluginAudioUrl?.value), new RegExp(`/${pluginVideo}/downloads/audio\\.m4a$`));
+    const types = (await stack.exportStack()).deployment.resources.map((r: { type: string }) => r.type);
+    assert.ok(
+      types.includes(TYPE) && types.includes("pulumi-nodejs:dynamic/cloudflare:StreamDownload"),
+      types.join(", "),
+    );
+
+    await timed("both faces destroy", () => stack.destroy());
+    assert.deepEqual(emulator.storedDownloads(account, dynamicVideo), []);
+    assert.deepEqual(emulator.storedDownloads(account, pluginVideo), []);
   });
 });
