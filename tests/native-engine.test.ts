@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { promisify } from "node:util";
 import * as path from "node:path";
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
@@ -232,5 +233,47 @@ describe("the cloudflare-stream provider plugin through the real Pulumi engine",
     await timed("both faces destroy", () => stack.destroy());
     assert.deepEqual(emulator.storedDownloads(account, dynamicVideo), []);
     assert.deepEqual(emulator.storedDownloads(account, pluginVideo), []);
+  });
+
+  it("runs a Go program through the generated Go SDK: up creates ready downloads, destroy deletes them", async () => {
+    const program = programDir("go-sdk");
+    programs.push(program);
+    writeFileSync(
+      path.join(program.dir, "go.mod"),
+      [
+        "module stream-downloads-go",
+        "",
+        "go 1.24",
+        "",
+        "require (",
+        "\tgithub.com/pulumi/pulumi/sdk/v3 v3.276.0",
+        "\tpulumi-cloudflare-stream-download/sdk/go v0.0.0",
+        ")",
+        "",
+        `replace pulumi-cloudflare-stream-download/sdk/go => ${path.join(REPO, "sdk", "go")}`,
+        "",
+      ].join("\n"),
+    );
+    // The Go language host builds the program with `go build`: the flags of tests/sdk.test.ts share its cache.
+    const stack = await stackFor(program, "go", {
+      ...noEnvCredentials,
+      GOFLAGS: "-mod=mod -trimpath",
+      CGO_ENABLED: "0",
+      GOWORK: "off",
+    });
+    stacks.push(stack);
+    const video = emulator.createVideo(account);
+    await stack.setAllConfig({
+      "cloudflare-stream:apiToken": { value: TOKEN, secret: true },
+      "cloudflare-stream:baseUrl": { value: emulator.baseUrl },
+      accountId: { value: account },
+      videoId: { value: video },
+    });
+    const up = await timed("go up (builds the program)", () => stack.up());
+    assert.equal(up.outputs.status?.value, "ready");
+    assert.match(String(up.outputs.mp4?.value), new RegExp(`/${video}/downloads/default\\.mp4$`));
+    assert.equal(emulator.downloads(account, video).audio?.status, "ready");
+    await timed("go destroy", () => stack.destroy());
+    assert.deepEqual(emulator.storedDownloads(account, video), []);
   });
 });
