@@ -95,10 +95,7 @@ describe("pulumi-resource-cloudflare-stream over gRPC", function () {
       ["email", "baseUrl", "requestsPerFiveMinutes"],
     );
     assert.match(failures[0]?.[1] ?? "", /cloudflare-stream:email .*CLOUDFLARE_EMAIL/);
-    assert.match(
-      failures[1]?.[1] ?? "",
-      /cloudflare-stream:baseUrl \/ CLOUDFLARE_BASE_URL must be an http\(s\) URL/,
-    );
+    assert.match(failures[1]?.[1] ?? "", /cloudflare-stream:baseUrl \/ CLOUDFLARE_BASE_URL must be an http\(s\) URL/);
     assert.ok(!JSON.stringify(failures).includes(TOKEN));
     assert.deepEqual(bad.getInputs()?.toJavaScript().apiKey, secret(TOKEN));
   });
