@@ -3,10 +3,11 @@
 #
 #   PATH="$(bash scripts/pulumi-cli.sh | tail -1):$PATH"
 #
-# The LAST line of stdout is a folder holding `pulumi`, `pulumi-language-nodejs` and
-# `pulumi-resource-pulumi-nodejs`; everything else goes to stderr.
+# The LAST line of stdout is a folder holding `pulumi`, `pulumi-language-nodejs`,
+# `pulumi-resource-pulumi-nodejs`, `pulumi-language-yaml` and `pulumi-language-go`; everything else goes
+# to stderr.
 #
-# 1. If `pulumi` is on PATH and the two Node.js plugins are reachable (on PATH or beside it), use it.
+# 1. If `pulumi` is on PATH and the four plugins are reachable (on PATH or beside it), use it.
 # 2. Otherwise build them once with Go into
 #      ${PULUMI_CLI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/stream-download-pulumi-cli}/<version>-nodejs-host-<version>/bin
 #    and reuse that on later runs (a cached run takes about a second). The version is pinned to the
@@ -33,6 +34,17 @@
 # - pulumi-resource-pulumi-nodejs: a copy of the launcher shipped in the @pulumi/pulumi npm package
 #   ($REPO/node_modules/@pulumi/pulumi/); it resolves @pulumi/pulumi/cmd/dynamic-provider from the
 #   program's working directory, so run `npm ci` first.
+# - pulumi-language-yaml (runs Pulumi YAML programs, such as examples/yaml): `go install` of
+#   github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml at v1.25.0 (override with
+#   PULUMI_YAML_VERSION). That module has no replace directives, so no wrapper module is needed. It is
+#   added to an existing cached build when missing (the CLI is not rebuilt), recorded in
+#   <version dir>/.yaml-host, and runs with the v3.276.0 CLI (the YAML engine tests prove it).
+# - pulumi-language-go (runs Go programs): like the Node.js host, its current module
+#   (github.com/pulumi/pulumi/sdk/go/pulumi-language-go/v3) answers 403 at the proxy; until v3.66.0 it was
+#   the package github.com/pulumi/pulumi/sdk/v3/go/pulumi-language-go, built here unmodified from its own
+#   wrapper module (GO_LANGHOST_SDK_VERSION, default 3.66.0). It builds the program with the `go` on PATH,
+#   and the program's go.mod picks its own pulumi SDK (v3.276.0 in the tests). Added to a cached build when
+#   missing, recorded in <version dir>/.go-host.
 #
 # Useful env for callers: PULUMI_SKIP_UPDATE_CHECK=true (no network check for new CLI versions).
 # Safe to run concurrently (flock on a lock file in the cache dir); builds go to a temp dir inside
@@ -50,6 +62,10 @@ CACHE_ROOT="${PULUMI_CLI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/stream-download-
 # The last sdk/v3 version that held the Node.js language host (see above).
 LANGHOST_SDK_VERSION="${LANGHOST_SDK_VERSION:-3.68.0}"
 VERSION_DIR="$CACHE_ROOT/$VERSION-nodejs-host-$LANGHOST_SDK_VERSION"
+YAML_HOST_VERSION="${PULUMI_YAML_VERSION:-1.25.0}"
+YAML_HOST_VERSION="${YAML_HOST_VERSION#v}"
+# The last sdk/v3 version that held the Go language host (see above).
+GO_LANGHOST_SDK_VERSION="${GO_LANGHOST_SDK_VERSION:-3.66.0}"
 BIN="$VERSION_DIR/bin"
 INSTALL_HELP="Install the Pulumi CLI (https://www.pulumi.com/docs/install/) and put it on PATH, or install Go >= 1.26 (with access to the Go module proxy) so this script can build it."
 
@@ -60,7 +76,7 @@ die() { printf 'pulumi-cli: error: %s\n' "$*" >&2; exit 1; }
 if sys_pulumi="$(command -v pulumi 2>/dev/null)"; then
   sys_dir="$(cd "$(dirname "$sys_pulumi")" && pwd)"
   missing=""
-  for exe in pulumi-language-nodejs pulumi-resource-pulumi-nodejs; do
+  for exe in pulumi-language-nodejs pulumi-resource-pulumi-nodejs pulumi-language-yaml pulumi-language-go; do
     if ! command -v "$exe" >/dev/null 2>&1 && [ ! -x "$sys_dir/$exe" ]; then
       missing="$missing $exe"
     fi
@@ -70,7 +86,7 @@ if sys_pulumi="$(command -v pulumi 2>/dev/null)"; then
     echo "$sys_dir"
     exit 0
   fi
-  log "pulumi is on PATH ($sys_pulumi) but not:$missing; using a cached build of all three instead"
+  log "pulumi is on PATH ($sys_pulumi) but not:$missing; using a cached build of all five instead"
 fi
 
 # 2. The cached build.
@@ -79,13 +95,19 @@ cache_ok() {
     [ -x "$BIN/pulumi-resource-pulumi-nodejs" ] &&
     [ "$(PULUMI_SKIP_UPDATE_CHECK=true "$BIN/pulumi" version 2>/dev/null)" = "v$VERSION" ]
 }
-if cache_ok; then
+yaml_ok() {
+  [ -x "$BIN/pulumi-language-yaml" ] && [ "$(cat "$VERSION_DIR/.yaml-host" 2>/dev/null)" = "v$YAML_HOST_VERSION" ]
+}
+go_host_ok() {
+  [ -x "$BIN/pulumi-language-go" ] && [ "$(cat "$VERSION_DIR/.go-host" 2>/dev/null)" = "v$GO_LANGHOST_SDK_VERSION" ]
+}
+if cache_ok && yaml_ok && go_host_ok; then
   log "using cached Pulumi CLI v$VERSION in $BIN"
   echo "$BIN"
   exit 0
 fi
 
-# 3. Build it.
+# 3. Build what is missing.
 GO_BIN="${GO:-}"
 if [ -z "$GO_BIN" ]; then
   GO_BIN="$(command -v go 2>/dev/null || true)"
@@ -112,12 +134,6 @@ if command -v flock >/dev/null 2>&1; then
 else
   log "warning: flock not found; not locking $CACHE_ROOT"
 fi
-# Someone else may have finished the build while we waited.
-if cache_ok; then
-  log "using cached Pulumi CLI v$VERSION in $BIN"
-  echo "$BIN"
-  exit 0
-fi
 # We hold the lock, so any leftover temp dir is from an interrupted build.
 rm -rf "$CACHE_ROOT"/.build.* 2>/dev/null || true
 
@@ -126,13 +142,21 @@ cleanup() { rm -rf "$TMP"; }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-OUT="$TMP/out"     # becomes $VERSION_DIR
-MOD="$OUT/src"     # the wrapper module (kept for reference)
-mkdir -p "$OUT/bin" "$MOD/langhost"
 
-export GOFLAGS="-mod=mod" GOWORK=off CGO_ENABLED=0
-start=$SECONDS
-log "building Pulumi CLI v$VERSION with $("$GO_BIN" version) (first run only; takes 10-25 minutes)"
+# Builds pulumi-language-yaml into $BIN when it is missing (or another version), leaving the CLI alone.
+ensure_yaml_host() {
+  yaml_ok && return 0
+  local pkg=github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml start=$SECONDS
+  log "compiling pulumi-language-yaml v$YAML_HOST_VERSION (first run only; takes 5-15 minutes)"
+  mkdir -p "$TMP/yaml-bin"
+  (cd "$TMP" && GOWORK=off CGO_ENABLED=0 GOFLAGS= GOBIN="$TMP/yaml-bin" "$GO_BIN" install -p 2 -trimpath \
+    -ldflags "-s -w -X github.com/pulumi/pulumi-yaml/pkg/version.Version=v$YAML_HOST_VERSION" \
+    "$pkg@v$YAML_HOST_VERSION" >&2) || die "could not build $pkg@v$YAML_HOST_VERSION"
+  [ -s "$TMP/yaml-bin/pulumi-language-yaml" ] || die "pulumi-language-yaml was not built"
+  mv "$TMP/yaml-bin/pulumi-language-yaml" "$BIN/pulumi-language-yaml"
+  echo "v$YAML_HOST_VERSION" >"$VERSION_DIR/.yaml-host"
+  log "built pulumi-language-yaml v$YAML_HOST_VERSION in $((SECONDS - start))s"
+}
 
 # Prints the replace directives of a go.mod that do not point at a local folder.
 non_local_replaces() {
@@ -153,6 +177,50 @@ module_gomod() {
   [ -f "$gomod" ] || die "could not download $1 from the Go module proxy"
   echo "$gomod"
 }
+
+# Builds pulumi-language-go into $BIN when it is missing (or another version), leaving the CLI alone.
+ensure_go_host() {
+  go_host_ok && return 0
+  local sdk=github.com/pulumi/pulumi/sdk/v3 dir="$TMP/go-host" start=$SECONDS sdk_gomod
+  local pkg="$sdk/go/pulumi-language-go"
+  log "compiling pulumi-language-go (from $sdk@v$GO_LANGHOST_SDK_VERSION)"
+  mkdir -p "$dir"
+  sdk_gomod="$(module_gomod "$sdk@v$GO_LANGHOST_SDK_VERSION")"
+  {
+    echo "module pulumicli.local/golanghost"
+    echo
+    echo "go 1.21"
+    echo
+    echo "require $sdk v$GO_LANGHOST_SDK_VERSION"
+    echo
+    echo "// Non-local replace directives copied from $sdk@v$GO_LANGHOST_SDK_VERSION's go.mod."
+    non_local_replaces "$sdk_gomod"
+  } >"$dir/go.mod"
+  printf '//go:build tools\n\npackage tools\n\nimport _ "%s"\n' "$pkg" >"$dir/tools.go"
+  (cd "$dir" && GOWORK=off CGO_ENABLED=0 GOFLAGS=-mod=mod "$GO_BIN" mod tidy >&2 &&
+    GOWORK=off CGO_ENABLED=0 GOFLAGS=-mod=mod "$GO_BIN" build -p 2 -trimpath \
+      -ldflags "-s -w -X $sdk/go/common/version.Version=v$GO_LANGHOST_SDK_VERSION" \
+      -o "$dir/pulumi-language-go" "$pkg" >&2) || die "could not build $pkg@v$GO_LANGHOST_SDK_VERSION"
+  mv "$dir/pulumi-language-go" "$BIN/pulumi-language-go"
+  echo "v$GO_LANGHOST_SDK_VERSION" >"$VERSION_DIR/.go-host"
+  log "built pulumi-language-go in $((SECONDS - start))s"
+}
+
+# Someone else may have finished the build while we waited; then only a language host may be missing.
+if cache_ok; then
+  ensure_yaml_host
+  ensure_go_host
+  log "using cached Pulumi CLI v$VERSION in $BIN"
+  echo "$BIN"
+  exit 0
+fi
+OUT="$TMP/out"     # becomes $VERSION_DIR
+MOD="$OUT/src"     # the wrapper module (kept for reference)
+mkdir -p "$OUT/bin" "$MOD/langhost"
+
+export GOFLAGS="-mod=mod" GOWORK=off CGO_ENABLED=0
+start=$SECONDS
+log "building Pulumi CLI v$VERSION with $("$GO_BIN" version) (first run only; takes 10-25 minutes)"
 
 PKG_MOD=github.com/pulumi/pulumi/pkg/v3
 pkg_gomod="$(module_gomod "$PKG_MOD@v$VERSION")"
@@ -208,4 +276,6 @@ if [ -e "$VERSION_DIR" ]; then
 fi
 mv "$OUT" "$VERSION_DIR"
 log "built Pulumi CLI v$VERSION in $((SECONDS - start))s: $BIN"
+ensure_yaml_host
+ensure_go_host
 echo "$BIN"

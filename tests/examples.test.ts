@@ -11,10 +11,14 @@ import { buildDist, REPO, tempDir } from "./helpers/pack";
 
 const EXAMPLES = path.join(REPO, "examples");
 const PACKAGE = "pulumi-cloudflare-stream-download";
-const examples = readdirSync(EXAMPLES, { withFileTypes: true })
+const all = readdirSync(EXAMPLES, { withFileTypes: true })
   .filter((entry) => entry.isDirectory())
   .map((entry) => entry.name)
   .sort();
+/** The Node.js programs (examples/yaml is a YAML program for the provider plugin; tests/native-engine.test.ts runs it). */
+const examples = all.filter((name) =>
+  /^runtime: nodejs$/m.test(readFileSync(path.join(EXAMPLES, name, "Pulumi.yaml"), "utf8")),
+);
 
 /** Runs the repository's tsc on an example through a config that extends the example's own tsconfig.json. */
 function typeCheck(example: string, configDir: string): { ok: boolean; output: string } {
@@ -61,8 +65,9 @@ describe("examples", function () {
     configDir = tempDir("sd-examples-");
   });
 
-  it("include the basic and upload-and-download programs", () => {
+  it("include the basic and upload-and-download Node.js programs, and a YAML program", () => {
     assert.deepEqual(examples, ["basic", "upload-and-download"]);
+    assert.deepEqual(all, ["basic", "upload-and-download", "yaml"]);
   });
 
   for (const example of examples) {

@@ -27,10 +27,15 @@ const REQUIRED = [
   "dist/emulator/main.js",
   "dist/emulator/server.js",
   "dist/emulator/server.d.ts",
+  "dist/native/main.js",
+  "schema.json",
 ];
 
 /** What may be in the tarball at all. */
-const ALLOWED = [/^(package\.json|README\.md|LICENSE|CHANGELOG\.md)$/, /^dist\/(.+\/)?[^/]+(\.d\.ts|\.js)$/];
+const ALLOWED = [
+  /^(package\.json|README\.md|LICENSE|CHANGELOG\.md|schema\.json)$/,
+  /^dist\/(.+\/)?[^/]+(\.d\.ts|\.js)$/,
+];
 
 function run(command: string, args: string[], cwd: string): string {
   return execFileSync(command, args, {
@@ -55,7 +60,7 @@ describe("the npm package", function () {
       .sort();
   });
 
-  it("holds compiled JavaScript, declarations, README, LICENSE, CHANGELOG and package.json, and nothing else", () => {
+  it("holds compiled JavaScript, declarations, README, LICENSE, CHANGELOG, package.json and schema.json, and nothing else", () => {
     assert.deepEqual(
       files.filter((file) => !ALLOWED.some((re) => re.test(file))),
       [],
@@ -269,6 +274,40 @@ describe("the npm package", function () {
       }
       assert.equal(await exited, 0, stderr);
       assert.match(stderr, /POST \/accounts\/[0-9a-f]{32}\/stream\/[0-9a-f]{32}\/downloads\/default 200 \d+ms/);
+    });
+
+    it("installs the pulumi-resource-cloudflare-stream plugin, which prints its port and serves its version and schema", async () => {
+      const { ResourceProviderClient } = await import("@pulumi/pulumi/proto/provider_grpc_pb");
+      const { GetSchemaRequest } = await import("@pulumi/pulumi/proto/provider_pb");
+      const { Empty } = await import("google-protobuf/google/protobuf/empty_pb");
+      const grpc = await import("@grpc/grpc-js");
+      const bin = path.join(app, "node_modules", ".bin", "pulumi-resource-cloudflare-stream");
+      const child = spawn(bin, [], { cwd: app, stdio: ["ignore", "pipe", "pipe"] });
+      let stderr = "";
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      try {
+        const port = await new Promise<string>((resolve, reject) => {
+          let out = "";
+          child.stdout.on("data", (chunk: Buffer) => {
+            out += chunk.toString();
+            const match = /^(\d+)\n/.exec(out);
+            if (match?.[1]) resolve(match[1]);
+          });
+          child.once("exit", (code) => reject(new Error(`exited ${code} before printing its port: ${stderr}`)));
+        });
+        const client = new ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+        const version = await new Promise<string>((resolve, reject) =>
+          client.getPluginInfo(new Empty(), (e, r) => (e ? reject(e) : resolve(r.getVersion()))),
+        );
+        const schema = await new Promise<string>((resolve, reject) =>
+          client.getSchema(new GetSchemaRequest(), (e, r) => (e ? reject(e) : resolve(r.getSchema()))),
+        );
+        client.close();
+        assert.equal(version, (require(path.join(REPO, "package.json")) as { version: string }).version);
+        assert.equal((JSON.parse(schema) as { name: string }).name, "cloudflare-stream");
+      } finally {
+        child.kill("SIGTERM");
+      }
     });
   });
 });

@@ -1,0 +1,116 @@
+// Command gen-sdk generates the Go, Python and Node.js SDKs of the cloudflare-stream package from schema.json.
+//
+// `pulumi package gen-sdk` (CLI 3.276) hands SDK generation to each language's plugin (pulumi-language-go,
+// -python, -nodejs, -dotnet), and the Go module proxy reachable here serves none of those plugins' modules at a
+// version that implements GeneratePackage. The code generators themselves are public packages of
+// github.com/pulumi/pulumi/pkg/v3 (the module the CLI is built from), so this program calls them directly,
+// as those plugins do. .NET's generator lives in github.com/pulumi/pulumi-dotnet, which the proxy refuses.
+//
+// Usage (from the repository root): go run ./scripts/gen-sdk schema.json package.json sdk
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+
+	gogen "github.com/pulumi/pulumi/pkg/v3/codegen/go"
+	"github.com/pulumi/pulumi/pkg/v3/codegen/nodejs"
+	"github.com/pulumi/pulumi/pkg/v3/codegen/python"
+	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
+)
+
+const tool = "pulumi-cloudflare-stream-download gen-sdk"
+
+func main() {
+	if len(os.Args) != 4 {
+		fail(fmt.Errorf("usage: gen-sdk <schema.json> <package.json> <out dir>"))
+	}
+	schemaPath, packagePath, out := os.Args[1], os.Args[2], os.Args[3]
+
+	var spec schema.PackageSpec
+	readJSON(schemaPath, &spec)
+	var npm struct{ Version string }
+	readJSON(packagePath, &npm)
+	// The SDKs carry the plugin's version, so that they ask the engine for the matching plugin.
+	spec.Version = npm.Version
+
+	generators := map[string]func(*schema.Package) (map[string][]byte, error){
+		"go": func(p *schema.Package) (map[string][]byte, error) {
+			files, err := gogen.GeneratePackage(tool, p, nil)
+			if err == nil {
+				files["go.mod"] = goMod()
+			}
+			return files, err
+		},
+		"python": func(p *schema.Package) (map[string][]byte, error) {
+			return python.GeneratePackage(tool, p, nil, nil)
+		},
+		"nodejs": func(p *schema.Package) (map[string][]byte, error) {
+			return nodejs.GeneratePackage(tool, p, nil, nil, false, nil)
+		},
+	}
+	for _, lang := range []string{"go", "nodejs", "python"} {
+		// Each generator adds its own language data to the package, so bind a fresh one per language.
+		pkg, diags, err := schema.BindSpec(spec, schema.NewNullLoader(), schema.ValidationOptions{})
+		if err != nil {
+			fail(err)
+		}
+		if diags.HasErrors() {
+			fail(diags)
+		}
+		files, err := generators[lang](pkg)
+		if err != nil {
+			fail(fmt.Errorf("%s: %w", lang, err))
+		}
+		dir := filepath.Join(out, lang)
+		if err := os.RemoveAll(dir); err != nil {
+			fail(err)
+		}
+		for name, content := range files {
+			path := filepath.Join(dir, name)
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				fail(err)
+			}
+			if err := os.WriteFile(path, content, 0o644); err != nil {
+				fail(err)
+			}
+		}
+		fmt.Fprintf(os.Stderr, "gen-sdk: %s: %d files in %s\n", lang, len(files), dir)
+	}
+}
+
+// goMod makes sdk/go a module of its own, requiring the pulumi Go SDK at the version this generator was built
+// with (the CLI's version): the generated code is written for that SDK.
+func goMod() []byte {
+	sdk := "github.com/pulumi/pulumi/sdk/v3"
+	version := ""
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, dep := range info.Deps {
+			if dep.Path == sdk {
+				version = dep.Version
+			}
+		}
+	}
+	if version == "" {
+		fail(fmt.Errorf("cannot tell which %s this generator was built with", sdk))
+	}
+	return []byte(fmt.Sprintf("module pulumi-cloudflare-stream-download/sdk/go\n\ngo 1.24\n\nrequire %s %s\n", sdk, version))
+}
+
+func readJSON(path string, v any) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		fail(err)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		fail(fmt.Errorf("%s: %w", path, err))
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintf(os.Stderr, "gen-sdk: %v\n", err)
+	os.Exit(1)
+}

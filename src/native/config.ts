@@ -1,0 +1,109 @@
+/**
+ * The plugin's provider configuration: `cloudflare-stream:apiToken` (secret), `apiKey` (secret) + `email`,
+ * `baseUrl` and `requestsPerFiveMinutes`, each falling back to its environment variable.
+ *
+ * Every provider instance (the default one, and each explicit `pulumi:providers:cloudflare-stream`) is a
+ * process of its own, so the values read by Configure simply live in that process's plugin object.
+ */
+import { ConfigurationError } from "../core/errors";
+import {
+  type ConfigKeyNames,
+  type ConfiguredValues,
+  ENV_VARS,
+  resolveSettings,
+  type ResolvedSettings,
+  type SettingName,
+} from "../core/settings";
+import { isSecret, type PropertyMap, secret, UNKNOWN } from "./values";
+
+/** The Pulumi package name: config keys are `cloudflare-stream:<key>`. */
+export const PACKAGE = "cloudflare-stream";
+
+/** The provider's config keys, in the order the schema lists them. */
+export const CONFIG_NAMES = [
+  "apiToken",
+  "apiKey",
+  "email",
+  "baseUrl",
+  "requestsPerFiveMinutes",
+] as const satisfies readonly SettingName[];
+
+/** How messages name each setting. */
+export const CONFIG_KEYS = Object.fromEntries(
+  CONFIG_NAMES.map((name) => [name, `${PACKAGE}:${name}`]),
+) as ConfigKeyNames;
+
+/** Config keys whose values are credentials: always secret, never echoed. */
+export const SECRET_CONFIG: ReadonlySet<string> = new Set<SettingName>(["apiToken", "apiKey"]);
+
+/**
+ * What the core appends to an authentication error. The engine records each provider's config in state, and
+ * refresh and destroy configure the provider from that record: a rotated token reaches them after an up.
+ */
+export const NATIVE_CREDENTIAL_HINT =
+  `The token comes from ${CONFIG_KEYS.apiToken} (or the apiToken of an explicit provider), else ` +
+  `${ENV_VARS.apiToken}. If you rotated it, run pulumi up once with the new token, then refresh or destroy.`;
+
+/**
+ * Reads our keys from a provider's inputs (`args`, values possibly secret-wrapped) and, for keys absent there,
+ * from the `variables` map (`cloudflare-stream:config:<key>`). Unknown, empty or non-scalar values count as unset.
+ */
+export function readConfigured(
+  args: PropertyMap | undefined,
+  variables: ReadonlyMap<string, string>,
+): ConfiguredValues {
+  const out: ConfiguredValues = {};
+  for (const name of CONFIG_NAMES) {
+    let value = args?.[name];
+    if (isSecret(value)) value = value.value;
+    if (value === undefined || value === null) value = variables.get(`${PACKAGE}:config:${name}`);
+    if ((typeof value === "string" && value !== UNKNOWN) || typeof value === "number") {
+      const text = String(value).trim();
+      if (text !== "") out[name] = text;
+    }
+  }
+  return out;
+}
+
+/**
+ * Problems with the configured values (falling back to the environment as requests do), one per key, in the
+ * core's words. Missing credentials are not a problem here (a stack may be previewed without any); requests
+ * report them. Messages name keys, never a credential.
+ */
+export function configFailures(
+  configured: ConfiguredValues,
+  env: NodeJS.ProcessEnv = process.env,
+): { property: string; reason: string }[] {
+  const pick = (name: SettingName) => configured[name] ?? (env[ENV_VARS[name]]?.trim() || undefined);
+  // Each setting is checked alone; a stand-in token (never shown) keeps a missing credential out of the way.
+  const standIn = { apiToken: "stand-in" };
+  const checks: [SettingName, ConfiguredValues][] = [];
+  if (pick("apiKey") && !pick("apiToken")) checks.push(["email", { apiKey: pick("apiKey"), email: pick("email") }]);
+  if (pick("baseUrl")) checks.push(["baseUrl", { ...standIn, baseUrl: pick("baseUrl") }]);
+  if (pick("requestsPerFiveMinutes")) {
+    checks.push(["requestsPerFiveMinutes", { ...standIn, requestsPerFiveMinutes: pick("requestsPerFiveMinutes") }]);
+  }
+  return checks.flatMap(([property, values]) => {
+    try {
+      resolveSettings(values, CONFIG_KEYS, {});
+      return [];
+    } catch (error) {
+      if (error instanceof ConfigurationError) return [{ property, reason: error.message }];
+      throw error;
+    }
+  });
+}
+
+/** What CheckConfig returns as the provider's inputs: the same values, credentials marked secret. */
+export function withSecretCredentials(news: PropertyMap): PropertyMap {
+  const out: PropertyMap = { ...news };
+  for (const name of SECRET_CONFIG) {
+    if (out[name] !== undefined && out[name] !== null) out[name] = secret(out[name]);
+  }
+  return out;
+}
+
+/** Resolves the settings for a request; throws a ConfigurationError naming this package's keys. */
+export function settingsFor(configured: ConfiguredValues, env: NodeJS.ProcessEnv = process.env): ResolvedSettings {
+  return resolveSettings(configured, CONFIG_KEYS, env);
+}

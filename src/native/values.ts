@@ -1,0 +1,75 @@
+/**
+ * Property values as they cross the provider gRPC boundary, and back.
+ *
+ * `Struct.toJavaScript()` hands us secrets as `{ [SECRET_SIG]: SECRET_VALUE_SIG, value }` objects and values
+ * not known yet (at preview) as the UNKNOWN string. The core works on plain values, so the face unwraps
+ * secrets on the way in, remembers which top-level properties held one, and wraps them again on the way out.
+ */
+
+/** The key that marks a special value (here: a secret) in a property struct. */
+export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+/** The signature value of a secret. */
+export const SECRET_VALUE_SIG = "1b47061264138c4ac30d75fd1eb44270";
+/** The value the engine sends for a property that is not known yet. */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export type PropertyMap = Record<string, unknown>;
+
+export function isSecret(value: unknown): value is { value: unknown } {
+  return value !== null && typeof value === "object" && !Array.isArray(value) && SECRET_SIG in value;
+}
+
+/** Wraps a value as a secret (once). */
+export function secret(value: unknown): unknown {
+  return isSecret(value) ? value : { [SECRET_SIG]: SECRET_VALUE_SIG, value };
+}
+
+/** A value with every secret (at any depth) replaced by what it holds, and whether it held one. */
+function unwrapDeep(value: unknown): { value: unknown; secret: boolean } {
+  if (isSecret(value)) return { value: unwrapDeep(value.value).value, secret: true };
+  if (Array.isArray(value)) {
+    const items = value.map(unwrapDeep);
+    return { value: items.map((i) => i.value), secret: items.some((i) => i.secret) };
+  }
+  if (value !== null && typeof value === "object") {
+    let anySecret = false;
+    const out: PropertyMap = {};
+    for (const [k, v] of Object.entries(value)) {
+      const u = unwrapDeep(v);
+      out[k] = u.value;
+      anySecret ||= u.secret;
+    }
+    return { value: out, secret: anySecret };
+  }
+  return { value, secret: false };
+}
+
+/** Plain properties, plus the names of the top-level properties that were (or held) secrets. */
+export function unwrapSecrets(props: PropertyMap | undefined): { plain: PropertyMap; secrets: Set<string> } {
+  const plain: PropertyMap = {};
+  const secrets = new Set<string>();
+  for (const [key, value] of Object.entries(props ?? {})) {
+    const u = unwrapDeep(value);
+    plain[key] = u.value;
+    if (u.secret) secrets.add(key);
+  }
+  return { plain, secrets };
+}
+
+/** Marks the named top-level properties secret again; `undefined` properties are dropped. */
+export function wrapSecrets(props: object, secrets: ReadonlySet<string>): PropertyMap {
+  const out: PropertyMap = {};
+  for (const [key, value] of Object.entries(props)) {
+    if (value === undefined) continue;
+    out[key] = secrets.has(key) ? secret(value) : value;
+  }
+  return out;
+}
+
+/** True when the value, or anything inside it, is not known yet. */
+export function containsUnknown(value: unknown): boolean {
+  if (value === UNKNOWN) return true;
+  if (Array.isArray(value)) return value.some(containsUnknown);
+  if (value !== null && typeof value === "object") return Object.values(value).some(containsUnknown);
+  return false;
+}

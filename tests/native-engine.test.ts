@@ -1,0 +1,279 @@
+/**
+ * The native provider plugin through the real Pulumi engine: YAML programs (which need no SDK) run with
+ * `pulumi-resource-cloudflare-stream` found on PATH, against the emulator.
+ */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { promisify } from "node:util";
+import * as path from "node:path";
+import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
+import { type Emulator, startEmulator } from "../src/emulator/server";
+import {
+  ensurePulumiCli,
+  exportStackText,
+  programDir,
+  type ProgramDir,
+  programEnv,
+  REPO,
+  stackFor,
+} from "./helpers/engine";
+import { cfId, TOKEN } from "./helpers/fixtures";
+import { pluginBinDir } from "./helpers/plugin";
+
+const TYPE = "cloudflare-stream:index:StreamDownload";
+type StateResource = {
+  urn: string;
+  type: string;
+  id?: string;
+  inputs?: Record<string, unknown>;
+  outputs?: Record<string, unknown>;
+};
+
+async function resourcesOf(stack: Stack): Promise<StateResource[]> {
+  const state = (await stack.exportStack()).deployment as { resources?: StateResource[] };
+  return (state.resources ?? []).filter((r) => r.type === TYPE);
+}
+
+function timed<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  const start = Date.now();
+  return fn().finally(() => console.log(`      ${what}: ${((Date.now() - start) / 1000).toFixed(1)} s`));
+}
+
+describe("the cloudflare-stream provider plugin through the real Pulumi engine", function () {
+  this.timeout(10 * 60 * 1000);
+  let emulator: Emulator;
+  let bin: ReturnType<typeof pluginBinDir>;
+  const programs: ProgramDir[] = [];
+  const stacks: Stack[] = [];
+  const account = cfId();
+  let savedPath: string | undefined;
+  // Credentials reach the plugin only through provider config: none in its environment.
+  const noEnvCredentials = { CLOUDFLARE_API_TOKEN: "", CLOUDFLARE_API_KEY: "", CLOUDFLARE_BASE_URL: "" };
+
+  before(async () => {
+    ensurePulumiCli();
+    bin = pluginBinDir();
+    savedPath = process.env.PATH;
+    process.env.PATH = `${bin.dir}${path.delimiter}${process.env.PATH ?? ""}`;
+    emulator = await startEmulator({ token: TOKEN, generationMs: 1500, rateLimit: false });
+  });
+  after(async () => {
+    for (const stack of stacks) await stack.destroy().catch(() => undefined);
+    process.env.PATH = savedPath;
+    await emulator?.close();
+    for (const p of programs) p.dispose();
+    bin?.dispose();
+  });
+
+  async function yamlStack(name: string, program: ProgramDir): Promise<Stack> {
+    const stack = await stackFor(program, name, noEnvCredentials);
+    stacks.push(stack);
+    return stack;
+  }
+
+  it("runs examples/yaml: up waits for ready downloads and logs on the resource, refresh notices a deletion, destroy deletes", async () => {
+    const program = programDir("examples/yaml");
+    programs.push(program);
+    const stack = await yamlStack("yaml", program);
+    const video = emulator.createVideo(account);
+    await stack.setAllConfig({
+      "cloudflare-stream:apiToken": { value: TOKEN, secret: true },
+      "cloudflare-stream:baseUrl": { value: emulator.baseUrl },
+      accountId: { value: account },
+      videoId: { value: video },
+    });
+
+    const events: EngineEvent[] = [];
+    const out: string[] = [];
+    const up = await timed("yaml up", () => stack.up({ onEvent: (e) => events.push(e), onOutput: (s) => out.push(s) }));
+    assert.equal(up.outputs.id?.value, `${account}/${video}`);
+    assert.equal(up.outputs.mp4Status?.value, "ready");
+    assert.match(String(up.outputs.mp4?.value), new RegExp(`/${video}/downloads/default\\.mp4$`));
+    assert.match(String(up.outputs.m4a?.value), new RegExp(`/${video}/downloads/audio\\.m4a$`));
+    assert.equal(emulator.downloads(account, video).audio?.status, "ready");
+
+    // Progress reaches the engine attributed to the resource: passing statuses and kept lines.
+    const urn = `urn:pulumi:yaml::stream-downloads-yaml::${TYPE}::talk`;
+    const lines = events.flatMap((e) => (e.diagnosticEvent ? [e.diagnosticEvent] : []));
+    const ours = lines.filter((d) => d.urn === urn);
+    assert.ok(
+      ours.some((d) => d.ephemeral && /generating .*next check in/.test(d.message)),
+      "a passing status",
+    );
+    assert.ok(
+      ours.some((d) => !d.ephemeral && /ready after/.test(d.message)),
+      "a kept line",
+    );
+    assert.match(
+      out.join(""),
+      new RegExp(`${TYPE} \\(talk\\):\\s+StreamDownload ${video}: default and audio ready after`),
+    );
+
+    assert.ok(!exportStackText(program, stack.name).includes(TOKEN), "no token in pulumi stack export");
+    assert.ok(!out.join("").includes(TOKEN) && !JSON.stringify(events).includes(TOKEN), "no token in the output");
+
+    emulator.deleteDownload(account, video, "audio");
+    await timed("yaml refresh", () => stack.refresh());
+    const [talk] = await resourcesOf(stack);
+    assert.equal(talk?.outputs?.audio, undefined, "refresh dropped the download deleted out of band");
+    assert.equal((talk?.outputs?.default as { status?: string } | undefined)?.status, "ready");
+
+    await timed("yaml destroy", () => stack.destroy());
+    assert.deepEqual(emulator.storedDownloads(account, video), []);
+  });
+
+  it("runs two explicit providers with different tokens and endpoints side by side, keeping both tokens out of state", async () => {
+    const other = await startEmulator({ token: "second-token-fedcba9876543210", generationMs: 500, rateLimit: false });
+    try {
+      const program = programDir("native-providers");
+      programs.push(program);
+      const stack = await yamlStack("providers", program);
+      const first = emulator.createVideo(account);
+      const second = other.createVideo(account);
+      emulator.resetRequests();
+      // Plain (not secret) config: the plugin's CheckConfig is what marks the tokens secret in state.
+      await stack.setAllConfig({
+        accountId: { value: account },
+        firstToken: { value: TOKEN },
+        firstBaseUrl: { value: emulator.baseUrl },
+        firstVideo: { value: first },
+        secondToken: { value: "second-token-fedcba9876543210" },
+        secondBaseUrl: { value: other.baseUrl },
+        secondVideo: { value: second },
+      });
+      const up = await timed("two providers up", () => stack.up());
+      assert.equal(up.outputs.a?.value, "ready");
+      assert.equal(up.outputs.b?.value, "ready");
+      assert.ok(emulator.requests.length > 0 && other.requests.length > 0);
+      assert.deepEqual(emulator.storedDownloads(account, second), [], "each provider used only its own endpoint");
+
+      const exported = exportStackText(program, stack.name);
+      assert.ok(!exported.includes(TOKEN) && !exported.includes("second-token-fedcba9876543210"));
+      assert.match(exported, /pulumi:providers:cloudflare-stream/);
+
+      await timed("two providers destroy", () => stack.destroy());
+      assert.deepEqual(emulator.storedDownloads(account, first), []);
+      assert.deepEqual(other.storedDownloads(account, second), []);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("imports existing downloads with pulumi import <accountId>/<videoUid>", async () => {
+    const program = programDir("examples/yaml");
+    programs.push(program);
+    const stack = await yamlStack("import", program);
+    const video = emulator.createVideo(account);
+    emulator.createDownload(account, video, "default", { ready: true });
+    emulator.createDownload(account, video, "audio", { ready: true });
+    await stack.setAllConfig({
+      "cloudflare-stream:apiToken": { value: TOKEN, secret: true },
+      "cloudflare-stream:baseUrl": { value: emulator.baseUrl },
+      accountId: { value: account },
+      videoId: { value: video },
+    });
+    const start = Date.now();
+    try {
+      // Asynchronously: the emulator answers from this process.
+      await promisify(execFile)(
+        "pulumi",
+        ["import", TYPE, "adopted", `${account}/${video}`, "--stack", stack.name, "--yes", "--protect=false"],
+        {
+          cwd: program.dir,
+          env: { ...process.env, ...programEnv(program, noEnvCredentials) },
+          encoding: "utf8",
+        },
+      );
+    } catch (error) {
+      const e = error as { stdout?: string; stderr?: string };
+      assert.fail(`pulumi import failed:\n${e.stdout ?? ""}\n${e.stderr ?? ""}`);
+    }
+    console.log(`      pulumi import: ${((Date.now() - start) / 1000).toFixed(1)} s`);
+    const [adopted] = await resourcesOf(stack);
+    assert.equal(adopted?.id, `${account}/${video}`);
+    assert.deepEqual(adopted?.inputs?.downloadTypes, ["default", "audio"]);
+    assert.equal((adopted?.outputs?.audio as { status?: string } | undefined)?.status, "ready");
+    // Importing adopts: nothing was generated again, and nothing deleted.
+    assert.equal(emulator.storedDownloads(account, video).length, 2);
+  });
+
+  it("runs a Node.js program with both faces side by side: the dynamic resource and the plugin through the generated SDK", async () => {
+    const program = programDir("both-faces");
+    programs.push(program);
+    const stack = await stackFor(program, "both", {
+      ...noEnvCredentials,
+      STREAM_DOWNLOAD_MODULE: path.join(REPO, "src", "index.ts"),
+      CLOUDFLARE_STREAM_SDK: path.join(REPO, "sdk", "nodejs", "index.ts"),
+    });
+    stacks.push(stack);
+    const dynamicVideo = emulator.createVideo(account);
+    const pluginVideo = emulator.createVideo(account);
+    // Each face reads its own config keys: cloudflare:* for the dynamic resource, cloudflare-stream:* for the plugin.
+    await stack.setAllConfig({
+      "cloudflare:apiToken": { value: TOKEN, secret: true },
+      "cloudflare:baseUrl": { value: emulator.baseUrl },
+      "cloudflare-stream:apiToken": { value: TOKEN, secret: true },
+      "cloudflare-stream:baseUrl": { value: emulator.baseUrl },
+      accountId: { value: account },
+      dynamicVideo: { value: dynamicVideo },
+      pluginVideo: { value: pluginVideo },
+    });
+    const up = await timed("both faces up", () => stack.up());
+    assert.equal(up.outputs.dynamicStatus?.value, "ready");
+    assert.equal(up.outputs.pluginStatus?.value, "ready");
+    assert.equal(up.outputs.pluginId?.value, `${account}/${pluginVideo}`);
+    assert.match(String(up.outputs.pluginAudioUrl?.value), new RegExp(`/${pluginVideo}/downloads/audio\\.m4a$`));
+    const types = (await stack.exportStack()).deployment.resources.map((r: { type: string }) => r.type);
+    assert.ok(
+      types.includes(TYPE) && types.includes("pulumi-nodejs:dynamic/cloudflare:StreamDownload"),
+      types.join(", "),
+    );
+
+    await timed("both faces destroy", () => stack.destroy());
+    assert.deepEqual(emulator.storedDownloads(account, dynamicVideo), []);
+    assert.deepEqual(emulator.storedDownloads(account, pluginVideo), []);
+  });
+
+  it("runs a Go program through the generated Go SDK: up creates ready downloads, destroy deletes them", async () => {
+    const program = programDir("go-sdk");
+    programs.push(program);
+    writeFileSync(
+      path.join(program.dir, "go.mod"),
+      [
+        "module stream-downloads-go",
+        "",
+        "go 1.24",
+        "",
+        "require (",
+        "\tgithub.com/pulumi/pulumi/sdk/v3 v3.276.0",
+        "\tpulumi-cloudflare-stream-download/sdk/go v0.0.0",
+        ")",
+        "",
+        `replace pulumi-cloudflare-stream-download/sdk/go => ${path.join(REPO, "sdk", "go")}`,
+        "",
+      ].join("\n"),
+    );
+    // The Go language host builds the program with `go build`: the flags of tests/sdk.test.ts share its cache.
+    const stack = await stackFor(program, "go", {
+      ...noEnvCredentials,
+      GOFLAGS: "-mod=mod -trimpath",
+      CGO_ENABLED: "0",
+      GOWORK: "off",
+    });
+    stacks.push(stack);
+    const video = emulator.createVideo(account);
+    await stack.setAllConfig({
+      "cloudflare-stream:apiToken": { value: TOKEN, secret: true },
+      "cloudflare-stream:baseUrl": { value: emulator.baseUrl },
+      accountId: { value: account },
+      videoId: { value: video },
+    });
+    const up = await timed("go up (builds the program)", () => stack.up());
+    assert.equal(up.outputs.status?.value, "ready");
+    assert.match(String(up.outputs.mp4?.value), new RegExp(`/${video}/downloads/default\\.mp4$`));
+    assert.equal(emulator.downloads(account, video).audio?.status, "ready");
+    await timed("go destroy", () => stack.destroy());
+    assert.deepEqual(emulator.storedDownloads(account, video), []);
+  });
+});
