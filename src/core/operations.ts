@@ -30,6 +30,7 @@ import {
   type StreamDownloadInputs,
   type StreamDownloadOutputs,
 } from "./types";
+import { isSecret, UNKNOWN } from "./values";
 import { DEFAULT_POLL_POLICY, nextPollDelayForAllMs, type PollPolicy, type Progress } from "./waiter";
 
 /** What the operations depend on, injectable so that tests need not wait in real time or read env. */
@@ -77,11 +78,6 @@ export interface ReadOutcome {
 
 /** Cloudflare ids (accounts, videos) are 32 lowercase hex digits. */
 const CLOUDFLARE_ID = /^[0-9a-f]{32}$/;
-
-/** The value Pulumi passes for inputs not known yet (during preview). */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-/** The key Pulumi uses to mark a secret value passed to a provider. */
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
 /** Reads of a list that may lag behind a create before a missing download counts as gone. */
 const MISSING_READS_BEFORE_GONE = 2;
@@ -654,10 +650,7 @@ function isUnknown(value: unknown): boolean {
 }
 
 function unwrapSecret(value: unknown): unknown {
-  if (value !== null && typeof value === "object" && SECRET_SIG in value && "value" in value) {
-    return (value as { value: unknown }).value;
-  }
-  return value;
+  return isSecret(value) ? value.value : value;
 }
 
 function quote(value: unknown): string {

@@ -6,18 +6,11 @@
  * secrets on the way in, remembers which top-level properties held one, and wraps them again on the way out.
  */
 
-/** The key that marks a special value (here: a secret) in a property struct. */
-export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-/** The signature value of a secret. */
-export const SECRET_VALUE_SIG = "1b47061264138c4ac30d75fd1eb44270";
-/** The value the engine sends for a property that is not known yet. */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+import { isSecret, SECRET_SIG, SECRET_VALUE_SIG, UNKNOWN } from "../core/values";
+
+export { isSecret, SECRET_SIG, SECRET_VALUE_SIG, UNKNOWN };
 
 export type PropertyMap = Record<string, unknown>;
-
-export function isSecret(value: unknown): value is { value: unknown } {
-  return value !== null && typeof value === "object" && !Array.isArray(value) && SECRET_SIG in value;
-}
 
 /** Wraps a value as a secret (once). */
 export function secret(value: unknown): unknown {
