@@ -7,7 +7,7 @@ import { clearConfigured } from "../src/dynamic/config";
 import type { StreamDownloadInputs, StreamDownloadOutputs } from "../src/core/types";
 import { DIALECTS } from "./helpers/dialects";
 import { FACES } from "./helpers/faces";
-import { cfId, FAST_POLL, TOKEN } from "./helpers/fixtures";
+import { cfId, FAST_POLL, inputsFor, TOKEN } from "./helpers/fixtures";
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 /** In progress, as each dialect says it: documented, or the undocumented status one dialect sends. */
@@ -41,16 +41,7 @@ for (const makeFace of FACES)
         emulator.resetRequests();
       });
 
-      function inputs(overrides: Partial<StreamDownloadInputs> = {}): StreamDownloadInputs {
-        return {
-          accountId: account,
-          identifier: video,
-          downloadTypes: ["default"],
-          waitForReady: true,
-          readyTimeoutSeconds: 30,
-          ...overrides,
-        };
-      }
+      const inputs = (overrides: Partial<StreamDownloadInputs> = {}) => inputsFor(account, video, overrides);
 
       function liveTypes(v = video): string[] {
         return emulator

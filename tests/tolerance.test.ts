@@ -8,7 +8,7 @@ import { CloudflareClient } from "../src/core/client";
 import { UnexpectedResponseError } from "../src/core/errors";
 import type { StreamDownloadInputs, StreamDownloadOutputs } from "../src/core/types";
 import { type Emulator, startEmulator } from "../src/emulator";
-import { cfId, providerFor, TOKEN } from "./helpers/fixtures";
+import { cfId, inputsFor, providerFor, TOKEN } from "./helpers/fixtures";
 
 /** A successful v4 envelope around `result`, as a raw body. */
 function envelope(result: unknown): string {
@@ -32,16 +32,7 @@ describe("reading Cloudflare tolerantly, through the provider", () => {
     emulator.resetRequests();
   });
 
-  function inputs(overrides: Partial<StreamDownloadInputs> = {}): StreamDownloadInputs {
-    return {
-      accountId: account,
-      identifier: video,
-      downloadTypes: ["default"],
-      waitForReady: true,
-      readyTimeoutSeconds: 30,
-      ...overrides,
-    };
-  }
+  const inputs = (overrides: Partial<StreamDownloadInputs> = {}) => inputsFor(account, video, overrides);
 
   for (const [name, result] of [
     ["null", null],

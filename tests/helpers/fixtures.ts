@@ -4,6 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { CloudflareClient, type ClientOptions } from "../../src/core/client";
 import { type Clock, RequestLimiter } from "../../src/core/limiter";
+import type { StreamDownloadInputs } from "../../src/core/types";
 import { StreamDownloadProvider } from "../../src/dynamic/provider";
 import { DEFAULT_RATE_BUDGET } from "../../src/core/limiter";
 import type { Emulator } from "../../src/emulator/server";
@@ -37,6 +38,22 @@ export function clientFor(emulator: Emulator, options: Partial<ClientOptions> = 
     attemptTimeoutMs: 2000,
     ...options,
   });
+}
+
+/** Provider inputs for one video with every default filled, a short deadline, and `overrides`. */
+export function inputsFor(
+  accountId: string,
+  identifier: string,
+  overrides: Partial<StreamDownloadInputs> = {},
+): StreamDownloadInputs {
+  return {
+    accountId,
+    identifier,
+    downloadTypes: ["default"],
+    waitForReady: true,
+    readyTimeoutSeconds: 30,
+    ...overrides,
+  };
 }
 
 /** Poll fast: tests use generation times of a few hundred milliseconds. */
