@@ -36,8 +36,11 @@ import { DEFAULT_POLL_POLICY, nextPollDelayForAllMs, type PollPolicy, type Progr
 /** What the operations depend on, injectable so that tests need not wait in real time or read env. */
 export interface OperationDeps {
   clock: Clock;
-  /** Receives progress lines; the default writes them to stderr. */
-  log: (line: string) => void;
+  /**
+   * Receives progress lines; the default writes them to stderr. `kind` is `"status"` for a passing status that
+   * the next one supersedes ("generating ...; next check in 2.0s"), absent for a fact worth keeping.
+   */
+  log: (line: string, kind?: "status") => void;
   poll: PollPolicy;
   /** Where credentials come from, resolved at call time. */
   settings: () => ResolvedSettings;
@@ -406,7 +409,10 @@ export class StreamDownloadOperations {
       }
       const delay = Math.min(nextPollDelayForAllMs([{ first, latest }], now, poll), deadline - now);
       if (now - lastLog >= poll.progressLogIntervalMs) {
-        log(`${label(video)}: waiting for the video to be ready to stream (${where}); next check in ${seconds(delay)}`);
+        log(
+          `${label(video)}: waiting for the video to be ready to stream (${where}); next check in ${seconds(delay)}`,
+          "status",
+        );
         lastLog = now;
       }
       await clock.sleep(delay);
@@ -465,7 +471,7 @@ export class StreamDownloadOperations {
       const delay = Math.min(nextPollDelayForAllMs(pendingTracks, now, poll), deadline - now);
       if (now - lastLog >= poll.progressLogIntervalMs) {
         const progress = pending.map((t) => `${t} ${progressOf(live[t])}`).join(", ");
-        log(`${label(video)}: generating ${progress}; next check in ${seconds(delay)}`);
+        log(`${label(video)}: generating ${progress}; next check in ${seconds(delay)}`, "status");
         lastLog = now;
       }
       await clock.sleep(delay);

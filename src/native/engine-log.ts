@@ -6,14 +6,6 @@ import * as grpc from "@grpc/grpc-js";
 import { EngineClient } from "@pulumi/pulumi/proto/engine_grpc_pb";
 import { LogRequest, LogSeverity } from "@pulumi/pulumi/proto/engine_pb";
 
-/**
- * Whether a core log line is a passing status (superseded by the next one: "generating ...; next check in
- * 2.0s") rather than a fact worth keeping in the resource's diagnostics (adopted, ready after, retrying).
- */
-export function isPassingStatus(line: string): boolean {
-  return /; next check in /.test(line);
-}
-
 /** Sends log lines to the engine; without an engine address (a bare run), writes them to stderr. */
 export class EngineLog {
   private client?: EngineClient;
@@ -28,18 +20,17 @@ export class EngineLog {
     this.address = address;
   }
 
-  /** Logs `line` against `urn`: info severity, ephemeral when it is a passing status. Never throws. */
-  log(urn: string, line: string): void {
+  /**
+   * Logs `line` against `urn` at info severity; a passing status (superseded by the next one) is ephemeral, so
+   * `pulumi up` shows it on the resource's row without keeping it. Never throws.
+   */
+  log(urn: string, line: string, passing = false): void {
     const client = this.engine();
     if (!client) {
       process.stderr.write(`${line}\n`);
       return;
     }
-    const req = new LogRequest()
-      .setSeverity(LogSeverity.INFO)
-      .setMessage(line)
-      .setUrn(urn)
-      .setEphemeral(isPassingStatus(line));
+    const req = new LogRequest().setSeverity(LogSeverity.INFO).setMessage(line).setUrn(urn).setEphemeral(passing);
     const sent = new Promise<void>((resolve) => {
       client.log(req, (error) => {
         if (error) process.stderr.write(`could not send a log line to the engine: ${error.message}\n`);

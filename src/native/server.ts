@@ -108,7 +108,7 @@ export class StreamDownloadPlugin implements Handlers {
   private operations(urn: string): StreamDownloadOperations {
     return new StreamDownloadOperations({
       ...this.options.operations,
-      log: (line) => this.engineLog.log(urn, line),
+      log: (line, kind) => this.engineLog.log(urn, line, kind === "status"),
       settings: () => settingsFor(this.configured, this.env),
       credentialHint: NATIVE_CREDENTIAL_HINT,
     });
