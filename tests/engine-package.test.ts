@@ -13,7 +13,7 @@ import {
   stackFor,
 } from "./helpers/engine";
 import { cfId, TOKEN } from "./helpers/fixtures";
-import { packTarball } from "./helpers/pack";
+import { packTarball, REPO } from "./helpers/pack";
 
 const pulumiVersion = programPulumiVersion();
 
@@ -81,5 +81,52 @@ describe(`the packed package, installed as users get it with @pulumi/pulumi ${pu
     await stack.refresh();
     await stack.destroy();
     assert.deepEqual(emulator.storedDownloads(account, video), []);
+  });
+
+  it("keeps working with state written by 0.1.0: refresh, up and destroy of an imported 0.1.0 stack", async () => {
+    // The 0.1.0 stack managed both downloads of one video; here they exist, ready, in the emulator.
+    const video = emulator.createVideo(account);
+    emulator.createDownload(account, video, "default", { ready: true });
+    emulator.createDownload(account, video, "audio", { ready: true });
+    const origin = new URL(emulator.downloads(account, video).default?.url ?? "").origin;
+    const fixture = readFileSync(path.join(REPO, "tests", "fixtures", "state-0.1.0.json"), "utf8")
+      .split("<ACCOUNT_ID>")
+      .join(account)
+      .split("<VIDEO_UID>")
+      .join(video)
+      .split("https://customer-<CUSTOMER_CODE>.cloudflarestream.com")
+      .join(origin);
+    const { version, deployment } = JSON.parse(fixture) as { version: number; deployment: unknown };
+    // As the 0.1.0 stack was run: token and base URL from the environment, the rest from stack config.
+    const old = await stackFor(program, "upgrade", {
+      CLOUDFLARE_API_TOKEN: TOKEN,
+      CLOUDFLARE_BASE_URL: emulator.baseUrl,
+    });
+    try {
+      await old.setConfig("accountId", { value: account });
+      await old.setConfig("videoId", { value: video });
+      await old.importStack({ version, deployment });
+      emulator.resetRequests();
+
+      await old.refresh();
+      const refreshed = JSON.parse(exportStackText(program, "upgrade")) as {
+        deployment: { resources: Array<{ type: string; outputs?: Record<string, unknown> }> };
+      };
+      const talk = refreshed.deployment.resources.find((r) => r.type.endsWith("StreamDownload"));
+      assert.equal((talk?.outputs?.default as { status?: string })?.status, "ready");
+      assert.equal(talk?.outputs?.requireSignedURLs, false, "refresh adds the output 0.1.0 did not have");
+
+      await old.up();
+      // (The up also creates the test's Node.js probe; the StreamDownload itself must stay as it is.)
+      assert.deepEqual(
+        emulator.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`),
+        [],
+        "no download is generated again or deleted",
+      );
+      await old.destroy();
+      assert.deepEqual(emulator.storedDownloads(account, video), [], "destroy deletes what 0.1.0 created");
+    } finally {
+      await old.workspace.removeStack("upgrade").catch(() => undefined);
+    }
   });
 });
