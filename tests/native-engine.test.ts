@@ -3,7 +3,7 @@
  * `pulumi-resource-cloudflare-stream` found on PATH, against the emulator.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { promisify } from "node:util";
 import * as path from "node:path";
@@ -71,6 +71,68 @@ describe("the cloudflare-stream provider plugin through the real Pulumi engine",
     stacks.push(stack);
     return stack;
   }
+
+  it("stops up at one Ctrl-C: the plugin records the downloads still generating, and refresh later reads them ready", async () => {
+    const program = programDir("examples/yaml");
+    programs.push(program);
+    const stack = await yamlStack("ctrl-c", program);
+    const video = emulator.createVideo(account);
+    await stack.setAllConfig({
+      "cloudflare-stream:apiToken": { value: TOKEN, secret: true },
+      "cloudflare-stream:baseUrl": { value: emulator.baseUrl },
+      accountId: { value: account },
+      videoId: { value: video },
+    });
+    emulator.options.generationMs = 120_000;
+    try {
+      // The CLI as in a terminal, so that SIGINT is the user's Ctrl-C.
+      const cli = spawn("pulumi", ["up", "--yes", "--skip-preview", "--stack", "ctrl-c", "--non-interactive"], {
+        cwd: program.dir,
+        env: { ...process.env, ...programEnv(program, noEnvCredentials) },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let output = "";
+      cli.stdout.on("data", (d: Buffer) => (output += d.toString()));
+      cli.stderr.on("data", (d: Buffer) => (output += d.toString()));
+      const exited = new Promise<number | null>((resolve) => cli.once("exit", (code) => resolve(code)));
+      const deadline = Date.now() + 120_000;
+      while (emulator.storedDownloads(account, video).length < 2) {
+        assert.ok(Date.now() < deadline, `the downloads were never created:\n${output}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await new Promise((r) => setTimeout(r, 1500)); // the wait for readiness has begun
+      const interruptedAt = Date.now();
+      cli.kill("SIGINT");
+      const code = await exited;
+      const took = Date.now() - interruptedAt;
+      console.log(`      up ended ${(took / 1000).toFixed(1)} s after Ctrl-C (generation takes 120 s)`);
+      assert.ok(took < 30_000, `up ended ${took} ms after Ctrl-C:\n${output}`);
+      assert.notEqual(code, 0, "the update was cancelled");
+
+      const [talk] = await resourcesOf(stack);
+      assert.equal(talk?.id, `${account}/${video}`, "the create was recorded, not left pending");
+      assert.equal((talk?.outputs?.default as { status?: string } | undefined)?.status, "inprogress");
+      assert.deepEqual(
+        emulator
+          .storedDownloads(account, video)
+          .map((d) => d.type)
+          .sort(),
+        ["audio", "default"],
+        "nothing was deleted",
+      );
+
+      // Later, generated: refresh reads them ready, and destroy deletes them.
+      emulator.createDownload(account, video, "default", { ready: true });
+      emulator.createDownload(account, video, "audio", { ready: true });
+      await stack.refresh();
+      const [refreshed] = await resourcesOf(stack);
+      assert.equal((refreshed?.outputs?.default as { status?: string } | undefined)?.status, "ready");
+      await stack.destroy();
+      assert.deepEqual(emulator.storedDownloads(account, video), []);
+    } finally {
+      emulator.options.generationMs = 1500;
+    }
+  });
 
   it("runs examples/yaml: up waits for ready downloads and logs on the resource, refresh notices a deletion, destroy deletes", async () => {
     const program = programDir("examples/yaml");

@@ -48,6 +48,11 @@ export interface OperationDeps {
   client: Pick<ClientOptions, "attemptTimeoutMs" | "retry" | "random">;
   /** Appended to an authentication error: where this face reads the token, and what to do after a rotation. */
   credentialHint: string;
+  /**
+   * Aborted when the engine cancels the deployment (the plugin's Cancel, on Ctrl-C). A wait for downloads then
+   * ends at once and records them as they are; a wait for the video fails, having created nothing.
+   */
+  signal?: AbortSignal;
 }
 
 /** Constructor options: every dependency optional, the poll policy mergeable. */
@@ -255,6 +260,21 @@ export class StreamDownloadOperations {
     });
   }
 
+  /** Sleeps `ms` on the clock, or less when the engine cancels. */
+  private pause(ms: number): Promise<void> {
+    const { clock, signal } = this.deps;
+    if (!signal) return clock.sleep(ms);
+    if (signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      signal.addEventListener("abort", done);
+      void clock.sleep(ms).then(done);
+    });
+  }
+
   /** Adds the face's advice to an authentication error (where the token comes from; what to do after rotating it). */
   private withHint<E extends Error>(error: E): E {
     if (error instanceof AuthenticationError && this.deps.credentialHint) {
@@ -400,6 +420,12 @@ export class StreamDownloadOperations {
       if (current.state === "error") throw videoFailed(video, current);
       const now = clock.now();
       const where = `state ${current.state ?? "unknown"}, ${latest.percent}%`;
+      if (this.deps.signal?.aborted) {
+        throw new DownloadNotReadyError(
+          `Cancelled while waiting for video ${video} to be ready to stream (${where}); no download was created. ` +
+            `Run pulumi up again to create them.`,
+        );
+      }
       if (now >= deadline) {
         throw new DownloadNotReadyError(
           `Video ${video} was still not ready to stream after ${inputs.readyTimeoutSeconds} s (${where}), so its ` +
@@ -415,7 +441,7 @@ export class StreamDownloadOperations {
         );
         lastLog = now;
       }
-      await clock.sleep(delay);
+      await this.pause(delay);
       current = await client.getVideo(accountId, video);
       latest = { at: clock.now(), percent: current.percentComplete ?? latest.percent };
     }
@@ -460,6 +486,14 @@ export class StreamDownloadOperations {
         log(`${label(video)}: ${[...tracks.keys()].join(" and ")} ready after ${seconds(now - started)}`);
         return live;
       }
+      if (this.deps.signal?.aborted) {
+        const where = pending.map((t) => `${t} ${stateOf(live[t])}`).join(", ");
+        log(
+          `${label(video)}: cancelled; recording ${where} as it is now. Cloudflare goes on generating; ` +
+            `pulumi refresh reads the final state.`,
+        );
+        return live;
+      }
       if (now >= deadline) {
         const where = pending.map((t) => `${t} ${stateOf(live[t])}`).join(", ");
         throw new DownloadNotReadyError(
@@ -474,7 +508,7 @@ export class StreamDownloadOperations {
         log(`${label(video)}: generating ${progress}; next check in ${seconds(delay)}`, "status");
         lastLog = now;
       }
-      await clock.sleep(delay);
+      await this.pause(delay);
       live = await client.getDownloads(accountId, video);
       const at = clock.now();
       for (const [type, track] of tracks) {

@@ -96,6 +96,8 @@ function outputSecrets(secrets: ReadonlySet<string>): Set<string> {
 /** The gRPC handlers of one plugin process (one provider instance). */
 export class StreamDownloadPlugin implements Handlers {
   private configured: ConfiguredValues = {};
+  /** Aborted by Cancel; the engine sends it once, when it cancels the whole deployment. */
+  private readonly cancellation = new AbortController();
   private readonly engineLog: EngineLog;
   private readonly env: NodeJS.ProcessEnv;
 
@@ -111,6 +113,7 @@ export class StreamDownloadPlugin implements Handlers {
       log: (line, kind) => this.engineLog.log(urn, line, kind === "status"),
       settings: () => settingsFor(this.configured, this.env),
       credentialHint: NATIVE_CREDENTIAL_HINT,
+      signal: this.cancellation.signal,
     });
   }
 
@@ -135,7 +138,14 @@ export class StreamDownloadPlugin implements Handlers {
     return new Empty();
   });
 
-  cancel = unary<Empty, Empty>(async () => new Empty());
+  /**
+   * The engine cancels the deployment (Ctrl-C): waits for downloads end at once, recording them as they are,
+   * so `pulumi up` stops without waiting up to readyTimeoutSeconds. Creates already sent are not undone.
+   */
+  cancel = unary<Empty, Empty>(async () => {
+    this.cancellation.abort();
+    return new Empty();
+  });
 
   /** Validates the provider's config; credentials come back marked secret so the engine stores them encrypted. */
   checkConfig: Handlers["checkConfig"] = unary(async (req) => {

@@ -202,4 +202,43 @@ describe("pulumi-resource-cloudflare-stream over gRPC", function () {
     );
     assert.equal(gone.getId(), "");
   });
+
+  it("on Cancel, ends a wait at once and records the downloads as they are, without deleting them", async () => {
+    const own = await startPlugin(bin.dir, [engine.address], { CLOUDFLARE_API_TOKEN: "", CLOUDFLARE_BASE_URL: "" });
+    try {
+      await call(
+        own.client,
+        "configure",
+        new ConfigureRequest().setArgs(struct({ apiToken: TOKEN, baseUrl: emulator.baseUrl })),
+      );
+      emulator.options.generationMs = 60_000;
+      const video = emulator.createVideo(account);
+      engine.logs.length = 0;
+      const inputs = {
+        accountId: account,
+        identifier: video,
+        downloadTypes: ["default"],
+        waitForReady: true,
+        readyTimeoutSeconds: 600,
+      };
+      const creating = call(own.client, "create", new CreateRequest().setUrn(URN).setProperties(struct(inputs)));
+      while (!engine.logs.some((l) => /generating/.test(l.message))) await new Promise((r) => setTimeout(r, 50));
+      const cancelledAt = Date.now();
+      await call(own.client, "cancel", new Empty());
+      const created = await creating;
+      assert.ok(Date.now() - cancelledAt < 5000, `create returned ${Date.now() - cancelledAt} ms after Cancel`);
+      const outs = created.getProperties()?.toJavaScript() as { default?: { status: string; url: string } };
+      assert.equal(outs.default?.status, "inprogress");
+      assert.match(outs.default?.url ?? "", new RegExp(`/${video}/downloads/default\\.mp4$`));
+      assert.deepEqual(
+        emulator.storedDownloads(account, video).map((d) => d.type),
+        ["default"],
+        "the download goes on generating at Cloudflare",
+      );
+      assert.ok(engine.logs.some((l) => !l.ephemeral && /cancelled; recording default inprogress/.test(l.message)));
+    } finally {
+      emulator.options.generationMs = 300;
+      await own.stop();
+    }
+  });
 });
