@@ -72,10 +72,11 @@ describe("the cloudflare-stream provider plugin through the real Pulumi engine",
     return stack;
   }
 
-  it("stops up at one Ctrl-C: the plugin records the downloads still generating, and refresh later reads them ready", async () => {
+  /** examples/yaml on a stack of its own, configured with the token and the emulator, for a new video. */
+  async function examplesYaml(name: string): Promise<{ program: ProgramDir; stack: Stack; video: string }> {
     const program = programDir("examples/yaml");
     programs.push(program);
-    const stack = await yamlStack("ctrl-c", program);
+    const stack = await yamlStack(name, program);
     const video = emulator.createVideo(account);
     await stack.setAllConfig({
       "cloudflare-stream:apiToken": { value: TOKEN, secret: true },
@@ -83,6 +84,11 @@ describe("the cloudflare-stream provider plugin through the real Pulumi engine",
       accountId: { value: account },
       videoId: { value: video },
     });
+    return { program, stack, video };
+  }
+
+  it("stops up at one Ctrl-C: the plugin records the downloads still generating, and refresh later reads them ready", async () => {
+    const { program, stack, video } = await examplesYaml("ctrl-c");
     emulator.options.generationMs = 120_000;
     try {
       // The CLI as in a terminal, so that SIGINT is the user's Ctrl-C.
@@ -135,16 +141,7 @@ describe("the cloudflare-stream provider plugin through the real Pulumi engine",
   });
 
   it("runs examples/yaml: up waits for ready downloads and logs on the resource, refresh notices a deletion, destroy deletes", async () => {
-    const program = programDir("examples/yaml");
-    programs.push(program);
-    const stack = await yamlStack("yaml", program);
-    const video = emulator.createVideo(account);
-    await stack.setAllConfig({
-      "cloudflare-stream:apiToken": { value: TOKEN, secret: true },
-      "cloudflare-stream:baseUrl": { value: emulator.baseUrl },
-      accountId: { value: account },
-      videoId: { value: video },
-    });
+    const { program, stack, video } = await examplesYaml("yaml");
 
     const events: EngineEvent[] = [];
     const out: string[] = [];
