@@ -7,6 +7,7 @@
  * create's answer says is a hint, used only to save a request when it says enough.
  */
 import { createHash } from "node:crypto";
+import { type CheckFailure, type CheckOutcome, checkInputs, CLOUDFLARE_ID } from "./check";
 import { CloudflareClient, type ClientOptions } from "./client";
 import {
   AuthenticationError,
@@ -22,7 +23,6 @@ import { type Clock, sharedLimiter, systemClock } from "./limiter";
 import { isUsable, type LiveDownload, type LiveDownloads, type LiveVideo } from "./read";
 import type { ResolvedSettings } from "./settings";
 import {
-  DEFAULT_DOWNLOAD_TYPES,
   DEFAULT_READY_TIMEOUT_SECONDS,
   DOWNLOAD_TYPES,
   type DownloadInfo,
@@ -30,8 +30,10 @@ import {
   type StreamDownloadInputs,
   type StreamDownloadOutputs,
 } from "./types";
-import { isSecret, UNKNOWN } from "./values";
+import { UNKNOWN } from "./values";
 import { DEFAULT_POLL_POLICY, nextPollDelayForAllMs, type PollPolicy, type Progress } from "./waiter";
+
+export type { CheckFailure, CheckOutcome };
 
 /** What the operations depend on, injectable so that tests need not wait in real time or read env. */
 export interface OperationDeps {
@@ -58,18 +60,6 @@ export interface OperationDeps {
 /** Constructor options: every dependency optional, the poll policy mergeable. */
 export type OperationOptions = Partial<Omit<OperationDeps, "poll">> & { poll?: Partial<PollPolicy> };
 
-/** A problem with one input, named by its property path. */
-export interface CheckFailure {
-  property: string;
-  reason: string;
-}
-
-/** Inputs with defaults filled, and what is wrong with them. */
-export interface CheckOutcome {
-  inputs: StreamDownloadInputs;
-  failures: CheckFailure[];
-}
-
 /** What changed, and whether it needs a replacement. */
 export interface DiffOutcome {
   changes: boolean;
@@ -83,9 +73,6 @@ export interface ReadOutcome {
   props?: StreamDownloadOutputs;
   inputs?: StreamDownloadInputs;
 }
-
-/** Cloudflare ids (accounts, videos) are 32 lowercase hex digits. */
-const CLOUDFLARE_ID = /^[0-9a-f]{32}$/;
 
 /** Reads of a list that may lag behind a create before a missing download counts as gone. */
 const MISSING_READS_BEFORE_GONE = 2;
@@ -119,37 +106,12 @@ export class StreamDownloadOperations {
     };
   }
 
-  /** Validates inputs and fills defaults. Calls no API, so it is safe at preview. */
-  async check(_olds: unknown, news: unknown): Promise<CheckOutcome> {
-    const raw = (news ?? {}) as Record<string, unknown>;
-    const failures: CheckFailure[] = [];
-    const fail = (property: string, reason: string) => failures.push({ property, reason });
-
-    checkCloudflareId(raw.accountId, "accountId", "account ID", fail);
-    checkCloudflareId(raw.identifier, "identifier", "video UID", fail);
-
-    const downloadTypes = raw.downloadTypes ?? [...DEFAULT_DOWNLOAD_TYPES];
-    if (!isUnknown(downloadTypes)) checkDownloadTypes(unwrapSecret(downloadTypes), fail);
-
-    const waitForReady = raw.waitForReady ?? true;
-    if (!isUnknown(waitForReady) && typeof unwrapSecret(waitForReady) !== "boolean") {
-      fail("waitForReady", `waitForReady must be true or false; got ${quote(waitForReady)}.`);
-    }
-
-    const timeout = raw.readyTimeoutSeconds ?? DEFAULT_READY_TIMEOUT_SECONDS;
-    const t = unwrapSecret(timeout);
-    if (!isUnknown(timeout) && (typeof t !== "number" || !Number.isFinite(t) || t <= 0)) {
-      fail(
-        "readyTimeoutSeconds",
-        `readyTimeoutSeconds must be a positive number of seconds; got ${quote(timeout)}. ` +
-          `The default is ${DEFAULT_READY_TIMEOUT_SECONDS}.`,
-      );
-    }
-
-    return {
-      inputs: { ...raw, downloadTypes, waitForReady, readyTimeoutSeconds: timeout } as StreamDownloadInputs,
-      failures,
-    };
+  /**
+   * Validates inputs and fills defaults. Calls no API, so it is safe at preview. A message never repeats the
+   * value of a property in `hidden`, nor of one that arrives as a wrapped secret (see check.ts).
+   */
+  async check(_olds: unknown, news: unknown, hidden?: ReadonlySet<string>): Promise<CheckOutcome> {
+    return checkInputs(news, hidden);
   }
 
   /**
@@ -687,55 +649,6 @@ function sameSet<T>(a: readonly T[], b: readonly T[]): boolean {
 
 function isUnknown(value: unknown): boolean {
   return value === UNKNOWN;
-}
-
-function unwrapSecret(value: unknown): unknown {
-  return isSecret(value) ? value.value : value;
-}
-
-function quote(value: unknown): string {
-  const v = unwrapSecret(value);
-  return typeof v === "string" ? JSON.stringify(v) : v === undefined ? "nothing" : (JSON.stringify(v) ?? String(v));
-}
-
-function checkCloudflareId(
-  value: unknown,
-  property: string,
-  what: string,
-  fail: (property: string, reason: string) => void,
-): void {
-  if (isUnknown(value)) return;
-  const v = unwrapSecret(value);
-  if (v === undefined || v === null || v === "") {
-    fail(property, `${property} is required: the Cloudflare ${what}, 32 lowercase hexadecimal characters.`);
-  } else if (typeof v !== "string" || !CLOUDFLARE_ID.test(v)) {
-    const hint =
-      typeof v === "string" && CLOUDFLARE_ID.test(v.trim().toLowerCase())
-        ? ` Did you mean "${v.trim().toLowerCase()}"?`
-        : "";
-    fail(
-      property,
-      `${property} must be a Cloudflare ${what}: 32 lowercase hexadecimal characters; got ${quote(value)}.${hint}`,
-    );
-  }
-}
-
-function checkDownloadTypes(value: unknown, fail: (property: string, reason: string) => void): void {
-  const known = DOWNLOAD_TYPES.map((t) => `"${t}"`).join(" and ");
-  if (!Array.isArray(value) || value.length === 0) {
-    fail("downloadTypes", `downloadTypes must be a non-empty list of ${known}; got ${quote(value)}.`);
-    return;
-  }
-  const seen = new Set<unknown>();
-  value.forEach((type: unknown, i) => {
-    if (isUnknown(type)) return;
-    if (!DOWNLOAD_TYPES.includes(type as DownloadType)) {
-      fail(`downloadTypes[${i}]`, `downloadTypes[${i}] is ${quote(type)}; Cloudflare Stream knows only ${known}.`);
-    } else if (seen.has(type)) {
-      fail(`downloadTypes[${i}]`, `downloadTypes lists ${quote(type)} more than once; list each type once.`);
-    }
-    seen.add(type);
-  });
 }
 
 /** A 4xx that says "not now" or "not like this" rather than "not found", "not allowed" or "slow down". */
