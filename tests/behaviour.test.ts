@@ -434,6 +434,70 @@ for (const makeFace of FACES)
           assert.deepEqual(await p.read(`${account}/${video}`, outs), { id: "" });
         });
 
+        /** Reads of the video's list of downloads (not the video itself) since the last reset. */
+        const listReads = () =>
+          emulator.requests.filter((r) => r.method === "GET" && r.path.endsWith("/downloads")).length;
+        /** The list answers `{}` (no downloads) `times` times, as a list lagging behind would. */
+        const lagging = (times: number) =>
+          emulator.addFault({
+            method: "GET",
+            path: /\/downloads$/,
+            times,
+            fault: { kind: "rewriteResult", result: {} },
+          });
+
+        it("reads the list once, and sleeps not, when it shows every managed download", async () => {
+          const { outs } = await created();
+          const clock = recordingClock();
+          emulator.resetRequests();
+          const result = await (await make({ clock })).read(`${account}/${video}`, outs);
+          assert.ok(result.props?.default && result.props.audio);
+          assert.equal(listReads(), 1);
+          assert.deepEqual(clock.sleeps, []);
+        });
+
+        it("keeps the downloads and the resource when the list misses them once, reading it again after a pause", async () => {
+          const { outs } = await created();
+          const clock = recordingClock();
+          const p = await make({ clock });
+          emulator.resetRequests();
+          const rule = lagging(1);
+          const result = await p.read(`${account}/${video}`, outs);
+          assert.equal(rule.applied, 1);
+          assert.equal(result.id, `${account}/${video}`);
+          assert.ok(result.props?.default && result.props.audio);
+          assert.deepEqual(result.inputs?.downloadTypes, ["default", "audio"]);
+          assert.equal(listReads(), 2, "one more read of the list, only because it missed them");
+          assert.deepEqual(clock.sleeps, [FAST_POLL.secondLookMs]);
+          assert.ok(!p.lines.some((l) => /is gone from Cloudflare/.test(l)), p.lines.join("\n"));
+        });
+
+        it("drops a download that two reads of the list in a row miss, and nothing else", async () => {
+          const { outs } = await created();
+          emulator.deleteDownload(account, video, "audio");
+          const clock = recordingClock();
+          const p = await make({ clock });
+          emulator.resetRequests();
+          const result = await p.read(`${account}/${video}`, outs);
+          assert.equal(result.id, `${account}/${video}`);
+          assert.equal(result.props?.audio, undefined);
+          assert.ok(result.props?.default);
+          assert.equal(listReads(), 2);
+          assert.deepEqual(clock.sleeps, [FAST_POLL.secondLookMs]);
+          assert.ok(p.lines.some((l) => /audio: the download is gone from Cloudflare\. Two reads/.test(l)));
+        });
+
+        it("drops the resource when two reads of a lagging list in a row miss every download", async () => {
+          const { outs } = await created();
+          emulator.resetRequests();
+          const rule = lagging(2);
+          assert.deepEqual(await (await make({ clock: recordingClock() })).read(`${account}/${video}`, outs), {
+            id: "",
+          });
+          assert.equal(rule.applied, 2);
+          assert.equal(listReads(), 2);
+        });
+
         it("returns an empty id when the video is gone", async () => {
           const { p, outs } = await created();
           emulator.deleteVideo(account, video);

@@ -153,8 +153,24 @@ export class StreamDownloadOperations {
     const client = this.client();
     let live: LiveDownloads;
     let details: LiveVideo;
+    let managed: DownloadType[];
     try {
       [live, details] = await Promise.all([this.readUrls(client, accountId, video), client.getVideo(accountId, video)]);
+      managed = props ? managedTypes(prior) : DOWNLOAD_TYPES.filter((type) => live[type] !== undefined);
+      const unseen = managed.filter((type) => live[type] === undefined);
+      if (unseen.length > 0) {
+        // A list that lags (as just after a create) can miss a download once: as while waiting, a download
+        // counts as gone only when two reads in a row miss it. This second read happens only then.
+        const pause = this.deps.poll.secondLookMs;
+        this.deps.log(
+          `${label(video)}: the list of downloads does not show ${unseen.join(" and ")}; reading it again in ` +
+            `${seconds(pause)} before calling ${unseen.length > 1 ? "them" : "it"} gone`,
+          "status",
+        );
+        await this.deps.clock.sleep(pause);
+        // The newer read wins for every type it lists; one it does not list was listed a moment ago.
+        live = { ...live, ...(await client.getDownloads(accountId, video)) };
+      }
     } catch (error) {
       if (error instanceof NotFoundError) {
         this.deps.log(`${label(video)}: the video is gone from account ${accountId}; dropping this resource`);
@@ -162,12 +178,11 @@ export class StreamDownloadOperations {
       }
       throw this.withHint(withContext(error as Error, `Reading the downloads of video ${video}`));
     }
-    const managed = props ? managedTypes(prior) : DOWNLOAD_TYPES.filter((type) => live[type] !== undefined);
     const present = managed.filter((type) => live[type] !== undefined);
     for (const type of managed.filter((t) => live[t] === undefined)) {
       this.deps.log(
-        `${label(video, type)}: the download is gone from Cloudflare. ${COMMON_CAUSES} ` +
-          `The next pulumi up creates it again.`,
+        `${label(video, type)}: the download is gone from Cloudflare. Two reads of its list in a row ` +
+          `missed it. ${COMMON_CAUSES} The next pulumi up creates it again.`,
       );
     }
     if (present.length === 0) return { id: "" };
