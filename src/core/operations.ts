@@ -7,12 +7,11 @@
  * create's answer says is a hint, used only to save a request when it says enough.
  */
 import { createHash } from "node:crypto";
-import { type CheckFailure, type CheckOutcome, checkInputs, CLOUDFLARE_ID } from "./check";
+import { type CheckFailure, type CheckOutcome, checkInputs } from "./check";
 import { CloudflareClient, type ClientOptions } from "./client";
 import {
   AuthenticationError,
   CloudflareApiError,
-  DownloadNotReadyError,
   NetworkError,
   NotFoundError,
   RequestTimeoutError,
@@ -20,18 +19,14 @@ import {
   withContext,
 } from "./errors";
 import { type Clock, sharedLimiter, systemClock } from "./limiter";
-import { isUsable, type LiveDownload, type LiveDownloads, type LiveVideo } from "./read";
+import { COMMON_CAUSES, label, seconds, stateOf, videoFailed, videoNotFound } from "./messages";
+import type { LiveDownload, LiveDownloads, LiveVideo } from "./read";
 import type { ResolvedSettings } from "./settings";
-import {
-  DEFAULT_READY_TIMEOUT_SECONDS,
-  DOWNLOAD_TYPES,
-  type DownloadInfo,
-  type DownloadType,
-  type StreamDownloadInputs,
-  type StreamDownloadOutputs,
-} from "./types";
+import { importedProps, inputsOf, managedTypes, missingTypes, outputsOf, resourceId } from "./state";
+import { DOWNLOAD_TYPES, type DownloadType, type StreamDownloadInputs, type StreamDownloadOutputs } from "./types";
 import { UNKNOWN } from "./values";
-import { DEFAULT_POLL_POLICY, nextPollDelayForAllMs, type PollPolicy, type Progress } from "./waiter";
+import { type Track, waitForDownloads, waitForVideo, type WaitContext } from "./wait";
+import { DEFAULT_POLL_POLICY, type PollPolicy } from "./waiter";
 
 export type { CheckFailure, CheckOutcome };
 
@@ -74,19 +69,8 @@ export interface ReadOutcome {
   inputs?: StreamDownloadInputs;
 }
 
-/** Reads of a list that may lag behind a create before a missing download counts as gone. */
-const MISSING_READS_BEFORE_GONE = 2;
 /** Reads of a `ready` download without a URL, on refresh, before giving up. */
 const URL_READS = 3;
-
-/** What commonly removes a download behind Pulumi's back; said whenever one is found missing. */
-const COMMON_CAUSES =
-  "Commonly another tool deleted it: the delete of a cloudflare.StreamDownload (or Terraform " +
-  "cloudflare_stream_download) for the same video, for example when switching to this resource (see " +
-  '"Switching from cloudflare.StreamDownload" in the README), the Stream dashboard, or a script; or the video ' +
-  "itself was deleted.";
-
-type Track = { first: Progress; latest: Progress; missingReads: number };
 
 /** The CRUD of one StreamDownload. Stateless between calls: construct one per call, or share one. */
 export class StreamDownloadOperations {
@@ -237,19 +221,10 @@ export class StreamDownloadOperations {
     });
   }
 
-  /** Sleeps `ms` on the clock, or less when the engine cancels. */
-  private pause(ms: number): Promise<void> {
-    const { clock, signal } = this.deps;
-    if (!signal) return clock.sleep(ms);
-    if (signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = (): void => {
-        signal.removeEventListener("abort", done);
-        resolve();
-      };
-      signal.addEventListener("abort", done);
-      void clock.sleep(ms).then(done);
-    });
+  /** What a wait needs: this call's client, and the clock, policy, log and cancellation of the operations. */
+  private waitContext(client: CloudflareClient): WaitContext {
+    const { clock, poll, log, signal } = this.deps;
+    return { client, clock, poll, log, ...(signal ? { signal } : {}) };
   }
 
   /** Adds the face's advice to an authentication error (where the token comes from; what to do after rotating it). */
@@ -305,7 +280,7 @@ export class StreamDownloadOperations {
       // The documented precondition: a video gets downloads once it is ready to view. When Cloudflare does not
       // say (no readyToStream, no state), try, and let a refusal send us to the video (createOne).
       if (toCreate.length > 0 && details.readyToStream === false) {
-        await this.waitForVideo(client, inputs, deadline, details);
+        await waitForVideo(this.waitContext(client), inputs, deadline, details);
       }
       for (const type of toCreate) {
         if (existing[type]?.status === "error") {
@@ -327,7 +302,7 @@ export class StreamDownloadOperations {
       if (!inputs.waitForReady) {
         return { downloads: await this.fillFromList(client, inputs, known, created), video: details };
       }
-      const downloads = await this.waitForDownloads(client, inputs, tracks, known, deadline);
+      const downloads = await waitForDownloads(this.waitContext(client), inputs, tracks, known, deadline);
       return { downloads, video: details };
     } catch (error) {
       throw await this.rollBack(client, accountId, video, types, created, this.withHint(error as Error));
@@ -370,129 +345,8 @@ export class StreamDownloadOperations {
       // the video itself rather than at the error code.
       const details = await client.getVideo(accountId, video);
       if (details.readyToStream !== false) throw error;
-      await this.waitForVideo(client, inputs, deadline, details, error);
+      await waitForVideo(this.waitContext(client), inputs, deadline, details, error);
       return await client.createDownload(accountId, video, type);
-    }
-  }
-
-  /** Waits until the video is ready to stream; throws when it failed or the deadline passed. */
-  private async waitForVideo(
-    client: CloudflareClient,
-    inputs: StreamDownloadInputs,
-    deadline: number,
-    initial: LiveVideo,
-    refusal?: Error,
-  ): Promise<void> {
-    const { accountId, identifier: video } = inputs;
-    const { clock, poll, log } = this.deps;
-    let current = initial;
-    const first = { at: clock.now(), percent: current.percentComplete ?? 0 };
-    let latest = first;
-    let lastLog = -Infinity;
-    for (;;) {
-      if (current.readyToStream !== false) {
-        log(`${label(video)}: the video is ready to stream; creating its downloads`);
-        return;
-      }
-      if (current.state === "error") throw videoFailed(video, current);
-      const now = clock.now();
-      const where = `state ${current.state ?? "unknown"}, ${latest.percent}%`;
-      if (this.deps.signal?.aborted) {
-        throw new DownloadNotReadyError(
-          `Cancelled while waiting for video ${video} to be ready to stream (${where}); no download was created. ` +
-            `Run pulumi up again to create them.`,
-        );
-      }
-      if (now >= deadline) {
-        throw new DownloadNotReadyError(
-          `Video ${video} was still not ready to stream after ${inputs.readyTimeoutSeconds} s (${where}), so its ` +
-            `downloads could not be created${refusal ? ` (Cloudflare said: ${refusal.message})` : ""}. ` +
-            `Raise readyTimeoutSeconds, or run pulumi up again later.`,
-        );
-      }
-      const delay = Math.min(nextPollDelayForAllMs([{ first, latest }], now, poll), deadline - now);
-      if (now - lastLog >= poll.progressLogIntervalMs) {
-        log(
-          `${label(video)}: waiting for the video to be ready to stream (${where}); next check in ${seconds(delay)}`,
-          "status",
-        );
-        lastLog = now;
-      }
-      await this.pause(delay);
-      current = await client.getVideo(accountId, video);
-      latest = { at: clock.now(), percent: current.percentComplete ?? latest.percent };
-    }
-  }
-
-  /**
-   * Polls the video's downloads until every tracked type is usable (ready, with a URL); one GET serves all
-   * types. A status Cloudflare does not document counts as still in progress, and the deadline decides.
-   */
-  private async waitForDownloads(
-    client: CloudflareClient,
-    inputs: StreamDownloadInputs,
-    tracks: Map<DownloadType, Track>,
-    initial: LiveDownloads,
-    deadline: number,
-  ): Promise<LiveDownloads> {
-    const { accountId, identifier: video } = inputs;
-    const { clock, poll, log } = this.deps;
-    const started = clock.now();
-    let live = initial;
-    let lastLog = -Infinity;
-    for (;;) {
-      const pending: DownloadType[] = [];
-      for (const [type, track] of tracks) {
-        const d = live[type];
-        if (d === undefined && track.missingReads >= MISSING_READS_BEFORE_GONE) {
-          throw new DownloadNotReadyError(
-            `The ${type} download of video ${video} disappeared while being generated: Cloudflare's list of the ` +
-              `video's downloads no longer has it. ${COMMON_CAUSES} Run pulumi up again to create it.`,
-          );
-        }
-        if (d?.status === "error") {
-          throw new DownloadNotReadyError(
-            `Cloudflare could not generate the ${type} download of video ${video}: it ended in status "error" at ` +
-              `${d.percentComplete ?? 0}%. Check the video plays in the Stream dashboard, then run pulumi up again.`,
-          );
-        }
-        if (!isUsable(d)) pending.push(type);
-      }
-      const now = clock.now();
-      if (pending.length === 0) {
-        log(`${label(video)}: ${[...tracks.keys()].join(" and ")} ready after ${seconds(now - started)}`);
-        return live;
-      }
-      if (this.deps.signal?.aborted) {
-        const where = pending.map((t) => `${t} ${stateOf(live[t])}`).join(", ");
-        log(
-          `${label(video)}: cancelled; recording ${where} as it is now. Cloudflare goes on generating; ` +
-            `pulumi refresh reads the final state.`,
-        );
-        return live;
-      }
-      if (now >= deadline) {
-        const where = pending.map((t) => `${t} ${stateOf(live[t])}`).join(", ");
-        throw new DownloadNotReadyError(
-          `Timed out after ${inputs.readyTimeoutSeconds} s waiting for the downloads of video ${video}: ${where}. ` +
-            `Raise readyTimeoutSeconds (or set waitForReady: false), then run pulumi up again.`,
-        );
-      }
-      const pendingTracks = pending.flatMap((t) => tracks.get(t) ?? []);
-      const delay = Math.min(nextPollDelayForAllMs(pendingTracks, now, poll), deadline - now);
-      if (now - lastLog >= poll.progressLogIntervalMs) {
-        const progress = pending.map((t) => `${t} ${progressOf(live[t])}`).join(", ");
-        log(`${label(video)}: generating ${progress}; next check in ${seconds(delay)}`, "status");
-        lastLog = now;
-      }
-      await this.pause(delay);
-      live = await client.getDownloads(accountId, video);
-      const at = clock.now();
-      for (const [type, track] of tracks) {
-        const d = live[type];
-        track.missingReads = d === undefined ? track.missingReads + 1 : 0;
-        if (d?.percentComplete !== undefined) track.latest = { at, percent: d.percentComplete };
-      }
     }
   }
 
@@ -573,91 +427,6 @@ export class StreamDownloadOperations {
 
 // --- pure helpers ---------------------------------------------------------------------------------------------
 
-function resourceId(inputs: { accountId: string; identifier: string }): string {
-  return `${inputs.accountId}/${inputs.identifier}`;
-}
-
-/** The prior state of an imported resource: its id names the account and the video. */
-function importedProps(id: string): StreamDownloadOutputs {
-  const [accountId, identifier, ...rest] = id.split("/");
-  if (
-    !accountId ||
-    !identifier ||
-    rest.length > 0 ||
-    !CLOUDFLARE_ID.test(accountId) ||
-    !CLOUDFLARE_ID.test(identifier)
-  ) {
-    throw new StreamDownloadError(
-      `Cannot import StreamDownload "${id}": the id must be <accountId>/<videoUid>, two Cloudflare ids of 32 ` +
-        `lowercase hexadecimal characters joined by "/".`,
-    );
-  }
-  return {
-    accountId,
-    identifier,
-    downloadTypes: [],
-    waitForReady: true,
-    readyTimeoutSeconds: DEFAULT_READY_TIMEOUT_SECONDS,
-  };
-}
-
-function inputsOf(props: StreamDownloadInputs): StreamDownloadInputs {
-  const { accountId, identifier, downloadTypes, waitForReady, readyTimeoutSeconds } = props;
-  return { accountId, identifier, downloadTypes, waitForReady, readyTimeoutSeconds };
-}
-
-function outputsOf(
-  inputs: StreamDownloadInputs,
-  live: LiveDownloads,
-  types: DownloadType[],
-  requireSignedURLs: boolean | undefined,
-  prior?: StreamDownloadOutputs,
-): StreamDownloadOutputs {
-  const outs: StreamDownloadOutputs = inputsOf(inputs);
-  for (const type of types) {
-    const d = live[type];
-    if (d) outs[type] = toInfo(d, prior?.[type]);
-  }
-  if (requireSignedURLs !== undefined) outs.requireSignedURLs = requireSignedURLs;
-  return outs;
-}
-
-/**
- * The output of one download. A URL Cloudflare left out is the one it gave before (it is fixed per video and
- * type); a `ready` download that still has none is recorded as in progress, never as ready without a URL, and
- * its `url` is empty until Cloudflare sends one.
- */
-function toInfo(d: LiveDownload, prior?: DownloadInfo): DownloadInfo {
-  const url = d.url ?? (prior?.url || undefined);
-  const status = d.status === "ready" && url === undefined ? "inprogress" : d.status;
-  const percentComplete = d.percentComplete ?? (status === "ready" ? 100 : (prior?.percentComplete ?? 0));
-  return { status, percentComplete, url: url ?? "" };
-}
-
-/** A download's progress for a progress line: `42.1%` while in progress, else its status (`queued 0%`). */
-function progressOf(d: LiveDownload | undefined): string {
-  if (d?.status === "inprogress" && d.percentComplete !== undefined) return `${d.percentComplete}%`;
-  return stateOf(d);
-}
-
-/** A download's state for a message: `inprogress at 42%`, `ready (no URL yet)`, `(not listed yet)`. */
-function stateOf(d: LiveDownload | undefined): string {
-  if (d === undefined) return "(not listed yet)";
-  if (d.status === "ready" && d.url === undefined) return "ready (no URL yet)";
-  return d.percentComplete === undefined ? d.status : `${d.status} at ${d.percentComplete}%`;
-}
-
-/** The types a resource manages: those it asked for, plus any it recorded output for. */
-function managedTypes(props: StreamDownloadOutputs): DownloadType[] {
-  const asked = Array.isArray(props.downloadTypes) ? props.downloadTypes : [];
-  return DOWNLOAD_TYPES.filter((type) => asked.includes(type) || props[type] !== undefined);
-}
-
-/** Types wanted but not present (lost out of band) or failed in the recorded state. */
-function missingTypes(olds: StreamDownloadOutputs, wanted: DownloadType[]): DownloadType[] {
-  return wanted.filter((type) => olds[type] === undefined || olds[type]?.status === "error");
-}
-
 function sameSet<T>(a: readonly T[], b: readonly T[]): boolean {
   return a.length === b.length && a.every((x) => b.includes(x));
 }
@@ -674,27 +443,4 @@ function isClientError(error: unknown): error is CloudflareApiError {
 
 function ignoreNotFound(error: unknown): void {
   if (!(error instanceof NotFoundError)) throw error;
-}
-
-function videoNotFound(accountId: string, video: string, error: NotFoundError): Error {
-  return new DownloadNotReadyError(
-    `Video ${video} was not found in account ${accountId} (${error.message}). Check identifier and accountId; ` +
-      `a video deleted in the dashboard cannot have downloads.`,
-    { cause: error },
-  );
-}
-
-function videoFailed(video: string, v: LiveVideo): Error {
-  return new DownloadNotReadyError(
-    `Video ${video} failed to process in Cloudflare Stream (state "error": ${v.errorReason ?? "no reason given"}), ` +
-      `so it cannot have downloads. Upload it again and point identifier at the new video.`,
-  );
-}
-
-function label(video: string, type?: DownloadType): string {
-  return `StreamDownload ${video}${type ? ` ${type}` : ""}`;
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)}s`;
 }
