@@ -7,8 +7,9 @@
  * account. Exit status: 0 it ran (with or without differences), 1 the live API failed, 2 it could not start.
  * Never run in CI against Cloudflare: the tests run it against emulators.
  */
-import { type Credentials, DEFAULT_BASE_URL } from "../src/core/client";
-import { ENV_VARS } from "../src/core/settings";
+import type { Credentials } from "../src/core/client";
+import { ConfigurationError } from "../src/core/errors";
+import { ENV_VARS, resolveSettings } from "../src/core/settings";
 import { DOWNLOAD_TYPES, type DownloadType } from "../src/core/wire";
 import { type LiveCheckReport, type LiveSource, runLiveCheck } from "./live-check/check";
 import { loadTranscript, TranscriptError } from "./live-check/transcript";
@@ -112,37 +113,18 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
 }
 
 /**
- * The credentials and base URL from the environment. @throws UsageError naming the variables (never a value of
- * a credential) when there is none, so no request is sent.
+ * The credentials and base URL from the environment, resolved as the provider resolves them (src/core/settings.ts).
+ * @throws UsageError naming the variables (never a value of a credential) when there is none, so no request is
+ * sent.
  */
 export function fromEnvironment(env: NodeJS.ProcessEnv): { credentials: Credentials; baseUrl: string } {
-  const read = (name: string): string | undefined => env[name]?.trim() || undefined;
-  const token = read(ENV_VARS.apiToken);
-  const apiKey = read(ENV_VARS.apiKey);
-  const email = read(ENV_VARS.email);
-  let credentials: Credentials;
-  if (token) credentials = { kind: "token", token };
-  else if (apiKey && email) credentials = { kind: "key", apiKey, email };
-  else {
-    throw new UsageError(
-      `no Cloudflare credentials: set ${ENV_VARS.apiToken} to an API token with the "Stream Write" permission ` +
-        `(or ${ENV_VARS.apiKey} and ${ENV_VARS.email}); nothing was sent`,
-    );
-  }
-  const baseUrl = read(ENV_VARS.baseUrl) ?? DEFAULT_BASE_URL;
-  let url: URL | undefined;
   try {
-    url = new URL(baseUrl);
-  } catch {
-    url = undefined;
+    const { credentials, baseUrl } = resolveSettings({}, null, env);
+    return { credentials, baseUrl };
+  } catch (error) {
+    if (!(error instanceof ConfigurationError)) throw error;
+    throw new UsageError(`${error.message} Nothing was sent.`);
   }
-  if (url === undefined || (url.protocol !== "https:" && url.protocol !== "http:") || url.username || url.password) {
-    throw new UsageError(
-      `invalid value for ${ENV_VARS.baseUrl}: "${url?.username || url?.password ? "<a URL with credentials>" : baseUrl}" ` +
-        `(expected an http(s) URL such as ${DEFAULT_BASE_URL}, or unset it)`,
-    );
-  }
-  return { credentials, baseUrl: baseUrl.replace(/\/+$/, "") };
 }
 
 /** Runs the command; returns the exit status. */

@@ -3,11 +3,12 @@ import { ConfigurationError } from "../src/core/errors";
 import { type Emulator, startEmulator } from "../src/emulator/server";
 import { StreamDownloadProvider } from "../src/dynamic/provider";
 import { ENV_VARS } from "../src/core/settings";
+import { SECRET_SIG, SECRET_VALUE_SIG } from "../src/core/values";
 import { clearConfigured } from "../src/dynamic/config";
 import type { StreamDownloadInputs, StreamDownloadOutputs } from "../src/core/types";
 import { DIALECTS } from "./helpers/dialects";
 import { FACES } from "./helpers/faces";
-import { cfId, FAST_POLL, inputsFor, TOKEN } from "./helpers/fixtures";
+import { cfId, FAST_POLL, inputsFor, recordingClock, TOKEN } from "./helpers/fixtures";
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 /** In progress, as each dialect says it: documented, or the undocumented status one dialect sends. */
@@ -98,11 +99,18 @@ for (const makeFace of FACES)
             "readyTimeoutSeconds",
             "waitForReady",
           ]);
-          assert.match(
-            byProperty.accountId ?? "",
-            /accountId must be a Cloudflare account ID: 32 lowercase hexadecimal characters; got "not-an-id"/,
-          );
-          assert.match(byProperty.identifier ?? "", new RegExp(`Did you mean "${video}"\\?`));
+          if (face.name === "plugin") {
+            assert.match(
+              byProperty.accountId ?? "",
+              /accountId must be a Cloudflare account ID: 32 lowercase hexadecimal characters; got "not-an-id"/,
+            );
+            assert.match(byProperty.identifier ?? "", new RegExp(`Did you mean "${video}"\\?`));
+          } else {
+            // The dynamic face cannot tell a secret id from a plain one, so it never repeats an id.
+            assert.match(byProperty.accountId ?? "", /not shown: it may be a secret\) has 9 characters, characters/);
+            assert.match(byProperty.identifier ?? "", /has uppercase letters\. In lowercase, it would be valid\./);
+            assert.ok(!JSON.stringify(byProperty).includes(video), "no corrected id in the message");
+          }
           assert.match(
             byProperty["downloadTypes[1]"] ?? "",
             /"video"; Cloudflare Stream knows only "default" and "audio"/,
@@ -110,6 +118,51 @@ for (const makeFace of FACES)
           assert.match(byProperty["downloadTypes[2]"] ?? "", /lists "default" more than once/);
           assert.match(byProperty.readyTimeoutSeconds ?? "", /positive number of seconds; got -5/);
           assert.match(byProperty.waitForReady ?? "", /true or false; got "yes"/);
+        });
+
+        it("never repeats a secret accountId or identifier, nor a correction of it, and says what is wrong", async () => {
+          // As each face receives a secret: the plugin wrapped (it accepts secrets); the dynamic provider plain,
+          // since the engine unwraps secrets for a provider that does not accept them.
+          const asSecret = (value: unknown) =>
+            face.name === "plugin" ? { [SECRET_SIG]: SECRET_VALUE_SIG, value } : value;
+          const secrets = [account.slice(0, 31), ` ${video.toUpperCase()}\n`];
+          const result = await (
+            await make()
+          ).check(
+            {} as StreamDownloadInputs,
+            {
+              accountId: asSecret(secrets[0]),
+              identifier: asSecret(secrets[1]),
+              ...(face.name === "plugin" ? { waitForReady: asSecret("yes-please") } : {}),
+            } as unknown as StreamDownloadInputs,
+          );
+          const byProperty = Object.fromEntries((result.failures ?? []).map((f) => [f.property, f.reason]));
+          assert.deepEqual(
+            Object.keys(byProperty).sort(),
+            face.name === "plugin" ? ["accountId", "identifier", "waitForReady"] : ["accountId", "identifier"],
+          );
+          assert.equal(
+            byProperty.accountId,
+            "accountId must be a Cloudflare account ID: 32 lowercase hexadecimal characters; the value given " +
+              "(not shown: it may be a secret) has 31 characters.",
+          );
+          assert.equal(
+            byProperty.identifier,
+            "identifier must be a Cloudflare video UID: 32 lowercase hexadecimal characters; the value given " +
+              "(not shown: it may be a secret) has spaces or line breaks around it, uppercase letters. Without the " +
+              "spaces around it and in lowercase, it would be valid.",
+          );
+          if (face.name === "plugin") {
+            assert.match(byProperty.waitForReady ?? "", /true or false; got the value given \(not shown.*\), a string/);
+            assert.deepEqual(result.inputs.accountId, asSecret(secrets[0]), "still secret in the checked inputs");
+          }
+          // No run of 8 characters of a secret, in any case, nor its correction, anywhere in the messages.
+          const text = JSON.stringify(result.failures).toLowerCase();
+          for (const value of [...secrets, "yes-please"].map((v) => v.trim().toLowerCase())) {
+            for (let i = 0; i + 8 <= value.length; i++) {
+              assert.ok(!text.includes(value.slice(i, i + 8)), `a piece of a secret in: ${text}`);
+            }
+          }
         });
 
         it("requires accountId and identifier, and a non-empty downloadTypes", async () => {
@@ -379,6 +432,70 @@ for (const makeFace of FACES)
           const { p, outs } = await created(["default"]);
           emulator.deleteDownload(account, video, "default");
           assert.deepEqual(await p.read(`${account}/${video}`, outs), { id: "" });
+        });
+
+        /** Reads of the video's list of downloads (not the video itself) since the last reset. */
+        const listReads = () =>
+          emulator.requests.filter((r) => r.method === "GET" && r.path.endsWith("/downloads")).length;
+        /** The list answers `{}` (no downloads) `times` times, as a list lagging behind would. */
+        const lagging = (times: number) =>
+          emulator.addFault({
+            method: "GET",
+            path: /\/downloads$/,
+            times,
+            fault: { kind: "rewriteResult", result: {} },
+          });
+
+        it("reads the list once, and sleeps not, when it shows every managed download", async () => {
+          const { outs } = await created();
+          const clock = recordingClock();
+          emulator.resetRequests();
+          const result = await (await make({ clock })).read(`${account}/${video}`, outs);
+          assert.ok(result.props?.default && result.props.audio);
+          assert.equal(listReads(), 1);
+          assert.deepEqual(clock.sleeps, []);
+        });
+
+        it("keeps the downloads and the resource when the list misses them once, reading it again after a pause", async () => {
+          const { outs } = await created();
+          const clock = recordingClock();
+          const p = await make({ clock });
+          emulator.resetRequests();
+          const rule = lagging(1);
+          const result = await p.read(`${account}/${video}`, outs);
+          assert.equal(rule.applied, 1);
+          assert.equal(result.id, `${account}/${video}`);
+          assert.ok(result.props?.default && result.props.audio);
+          assert.deepEqual(result.inputs?.downloadTypes, ["default", "audio"]);
+          assert.equal(listReads(), 2, "one more read of the list, only because it missed them");
+          assert.deepEqual(clock.sleeps, [FAST_POLL.secondLookMs]);
+          assert.ok(!p.lines.some((l) => /is gone from Cloudflare/.test(l)), p.lines.join("\n"));
+        });
+
+        it("drops a download that two reads of the list in a row miss, and nothing else", async () => {
+          const { outs } = await created();
+          emulator.deleteDownload(account, video, "audio");
+          const clock = recordingClock();
+          const p = await make({ clock });
+          emulator.resetRequests();
+          const result = await p.read(`${account}/${video}`, outs);
+          assert.equal(result.id, `${account}/${video}`);
+          assert.equal(result.props?.audio, undefined);
+          assert.ok(result.props?.default);
+          assert.equal(listReads(), 2);
+          assert.deepEqual(clock.sleeps, [FAST_POLL.secondLookMs]);
+          assert.ok(p.lines.some((l) => /audio: the download is gone from Cloudflare\. Two reads/.test(l)));
+        });
+
+        it("drops the resource when two reads of a lagging list in a row miss every download", async () => {
+          const { outs } = await created();
+          emulator.resetRequests();
+          const rule = lagging(2);
+          assert.deepEqual(await (await make({ clock: recordingClock() })).read(`${account}/${video}`, outs), {
+            id: "",
+          });
+          assert.equal(rule.applied, 2);
+          assert.equal(listReads(), 2);
         });
 
         it("returns an empty id when the video is gone", async () => {

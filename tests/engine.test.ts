@@ -218,6 +218,28 @@ describe("StreamDownload through the real Pulumi engine", function () {
     assert.equal(emulator.storedDownloads(account, video)[0]?.createdAt, createdAt);
   });
 
+  it("never prints a secret accountId or identifier whose check fails, nor a correction of it", async () => {
+    const video = emulator.createVideo(account);
+    const badAccount = ` ${account.toUpperCase()}`;
+    const badVideo = video.slice(1);
+    await setResources([
+      { name: "talk", accountId: badAccount, identifier: badVideo, secret: ["accountId", "identifier"] },
+    ]);
+    emulator.resetRequests();
+    let message = "";
+    await assert.rejects(stack.preview(collect), (error: Error) => (message = error.message) !== "");
+    const text = `${log.join("\n")}\n${message}`;
+    assert.match(text, /accountId must be a Cloudflare account ID: .*not shown: it may be a secret\) has spaces/);
+    assert.match(
+      text,
+      /identifier must be a Cloudflare video UID: .*not shown: it may be a secret\) has 31 characters/,
+    );
+    for (const piece of [account, badVideo, account.toUpperCase()]) {
+      assert.ok(!text.includes(piece.slice(0, 12)), `no piece of a secret id in the engine's output: ${text}`);
+    }
+    assert.equal(emulator.requests.length, 0, "a failed check sends no request");
+  });
+
   it("keeps the API token out of state, engine output and errors", async () => {
     const video = emulator.createVideo(account);
     await setResources([{ name: "talk", accountId: account, identifier: video }]);

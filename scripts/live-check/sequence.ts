@@ -1,13 +1,15 @@
 /**
  * The calls the provider makes on one video, in its order, recorded: read the video, list its downloads, create
- * each requested type it does not have, poll the list until those are ready (timed by the provider's own
- * waiting policy), list once more, and delete only what this run created. Runs the same against Cloudflare
- * and against the emulator.
+ * each requested type it does not have, poll the list until those are ready (in the provider's own waiting
+ * loop, src/core/wait.ts, timed by its policy), list once more, and delete only what this run created. Runs the
+ * same against Cloudflare and against the emulator.
  */
 import { CloudflareClient, type Credentials, type RetryNotice } from "../../src/core/client";
 import { CloudflareApiError, NotFoundError } from "../../src/core/errors";
-import { readDownload, readDownloadList, readVideo } from "../../src/core/read";
-import { DEFAULT_POLL_POLICY, nextPollDelayForAllMs, type PollPolicy, type Progress } from "../../src/core/waiter";
+import { systemClock } from "../../src/core/limiter";
+import { type LiveDownloads, readDownloadList, readVideo } from "../../src/core/read";
+import { waitUntil } from "../../src/core/wait";
+import { DEFAULT_POLL_POLICY, type PollPolicy, type Progress } from "../../src/core/waiter";
 import type { DownloadType } from "../../src/core/wire";
 import { type CallKind, describeType } from "./shape";
 import type { TranscriptCall } from "./transcript";
@@ -61,19 +63,6 @@ export interface SequenceOutcome {
 
 /** A call that failed; the run stops and cleans up. */
 class CallFailed extends Error {}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done);
-  });
-}
 
 /** Runs the provider's calls on one video and records each. Never throws for an API failure: see `end`. */
 export async function runSequence(target: Target, options: SequenceOptions): Promise<SequenceOutcome> {
@@ -158,28 +147,32 @@ export async function runSequence(target: Target, options: SequenceOptions): Pro
       const first = { at: Date.now(), percent: 0 };
       tracks.set(type, { first, latest: first });
     }
-    for (let n = 1; tracks.size > 0; n++) {
-      if (Date.now() >= deadline) {
-        outcome.end = { kind: "timed out", waiting: [...tracks.keys()] };
-        break;
-      }
-      const delay = nextPollDelayForAllMs([...tracks.values()], Date.now(), policy);
-      await sleep(Math.min(delay, deadline - Date.now()), options.signal);
-      if (options.signal?.aborted) {
-        outcome.end = { kind: "interrupted" };
-        break;
-      }
-      const live = (await list(`GET downloads (wait ${n})`)) ?? {};
-      for (const [type, track] of tracks) {
-        const download = live[type] ? readDownload(live[type]) : undefined;
-        // The provider's rule: `ready` with a URL, or `error`, ends the wait; anything else is still going.
-        if ((download?.status === "ready" && download.url !== undefined) || download?.status === "error") {
-          tracks.delete(type);
-        } else if (download?.percentComplete !== undefined) {
-          track.latest = { at: Date.now(), percent: download.percentComplete };
+    // The provider's own waiting loop, with the provider's rule: `ready` with a URL, or `error`, ends the wait
+    // of a type; anything else is still going. After Ctrl-C it reads nothing more until the final list.
+    let last: LiveDownloads | undefined;
+    let n = 0;
+    const ended = await waitUntil<LiveDownloads | undefined, SequenceEnd | undefined>({
+      clock: systemClock,
+      poll: policy,
+      deadline,
+      ...(options.signal ? { signal: options.signal } : {}),
+      initial: undefined,
+      read: async () => (options.signal?.aborted ? last : (last = (await list(`GET downloads (wait ${++n})`)) ?? {})),
+      look: (live) => {
+        for (const [type, track] of live ? tracks : []) {
+          const download = live?.[type];
+          if ((download?.status === "ready" && download.url !== undefined) || download?.status === "error") {
+            tracks.delete(type);
+          } else if (download?.percentComplete !== undefined) {
+            track.latest = { at: Date.now(), percent: download.percentComplete };
+          }
         }
-      }
-    }
+        return tracks.size === 0 ? { done: undefined } : { pending: [...tracks.values()] };
+      },
+      cancelled: () => ({ kind: "interrupted" }),
+      timedOut: () => ({ kind: "timed out", waiting: [...tracks.keys()] }),
+    });
+    if (ended) outcome.end = ended;
     await list("GET downloads (after)");
   } catch (error) {
     if (!(error instanceof CallFailed)) {

@@ -7,11 +7,11 @@
  * create's answer says is a hint, used only to save a request when it says enough.
  */
 import { createHash } from "node:crypto";
+import { type CheckFailure, type CheckOutcome, checkInputs } from "./check";
 import { CloudflareClient, type ClientOptions } from "./client";
+import { ensureDownloads } from "./create";
 import {
   AuthenticationError,
-  CloudflareApiError,
-  DownloadNotReadyError,
   NetworkError,
   NotFoundError,
   RequestTimeoutError,
@@ -19,19 +19,16 @@ import {
   withContext,
 } from "./errors";
 import { type Clock, sharedLimiter, systemClock } from "./limiter";
-import { isUsable, type LiveDownload, type LiveDownloads, type LiveVideo } from "./read";
+import { COMMON_CAUSES, label, seconds } from "./messages";
+import type { LiveDownloads, LiveVideo } from "./read";
 import type { ResolvedSettings } from "./settings";
-import {
-  DEFAULT_DOWNLOAD_TYPES,
-  DEFAULT_READY_TIMEOUT_SECONDS,
-  DOWNLOAD_TYPES,
-  type DownloadInfo,
-  type DownloadType,
-  type StreamDownloadInputs,
-  type StreamDownloadOutputs,
-} from "./types";
-import { isSecret, UNKNOWN } from "./values";
-import { DEFAULT_POLL_POLICY, nextPollDelayForAllMs, type PollPolicy, type Progress } from "./waiter";
+import { importedProps, inputsOf, managedTypes, missingTypes, outputsOf, resourceId } from "./state";
+import { DOWNLOAD_TYPES, type DownloadType, type StreamDownloadInputs, type StreamDownloadOutputs } from "./types";
+import { UNKNOWN } from "./values";
+import type { WaitContext } from "./wait";
+import { DEFAULT_POLL_POLICY, type PollPolicy } from "./waiter";
+
+export type { CheckFailure, CheckOutcome };
 
 /** What the operations depend on, injectable so that tests need not wait in real time or read env. */
 export interface OperationDeps {
@@ -58,18 +55,6 @@ export interface OperationDeps {
 /** Constructor options: every dependency optional, the poll policy mergeable. */
 export type OperationOptions = Partial<Omit<OperationDeps, "poll">> & { poll?: Partial<PollPolicy> };
 
-/** A problem with one input, named by its property path. */
-export interface CheckFailure {
-  property: string;
-  reason: string;
-}
-
-/** Inputs with defaults filled, and what is wrong with them. */
-export interface CheckOutcome {
-  inputs: StreamDownloadInputs;
-  failures: CheckFailure[];
-}
-
 /** What changed, and whether it needs a replacement. */
 export interface DiffOutcome {
   changes: boolean;
@@ -84,22 +69,8 @@ export interface ReadOutcome {
   inputs?: StreamDownloadInputs;
 }
 
-/** Cloudflare ids (accounts, videos) are 32 lowercase hex digits. */
-const CLOUDFLARE_ID = /^[0-9a-f]{32}$/;
-
-/** Reads of a list that may lag behind a create before a missing download counts as gone. */
-const MISSING_READS_BEFORE_GONE = 2;
 /** Reads of a `ready` download without a URL, on refresh, before giving up. */
 const URL_READS = 3;
-
-/** What commonly removes a download behind Pulumi's back; said whenever one is found missing. */
-const COMMON_CAUSES =
-  "Commonly another tool deleted it: the delete of a cloudflare.StreamDownload (or Terraform " +
-  "cloudflare_stream_download) for the same video, for example when switching to this resource (see " +
-  '"Switching from cloudflare.StreamDownload" in the README), the Stream dashboard, or a script; or the video ' +
-  "itself was deleted.";
-
-type Track = { first: Progress; latest: Progress; missingReads: number };
 
 /** The CRUD of one StreamDownload. Stateless between calls: construct one per call, or share one. */
 export class StreamDownloadOperations {
@@ -119,37 +90,12 @@ export class StreamDownloadOperations {
     };
   }
 
-  /** Validates inputs and fills defaults. Calls no API, so it is safe at preview. */
-  async check(_olds: unknown, news: unknown): Promise<CheckOutcome> {
-    const raw = (news ?? {}) as Record<string, unknown>;
-    const failures: CheckFailure[] = [];
-    const fail = (property: string, reason: string) => failures.push({ property, reason });
-
-    checkCloudflareId(raw.accountId, "accountId", "account ID", fail);
-    checkCloudflareId(raw.identifier, "identifier", "video UID", fail);
-
-    const downloadTypes = raw.downloadTypes ?? [...DEFAULT_DOWNLOAD_TYPES];
-    if (!isUnknown(downloadTypes)) checkDownloadTypes(unwrapSecret(downloadTypes), fail);
-
-    const waitForReady = raw.waitForReady ?? true;
-    if (!isUnknown(waitForReady) && typeof unwrapSecret(waitForReady) !== "boolean") {
-      fail("waitForReady", `waitForReady must be true or false; got ${quote(waitForReady)}.`);
-    }
-
-    const timeout = raw.readyTimeoutSeconds ?? DEFAULT_READY_TIMEOUT_SECONDS;
-    const t = unwrapSecret(timeout);
-    if (!isUnknown(timeout) && (typeof t !== "number" || !Number.isFinite(t) || t <= 0)) {
-      fail(
-        "readyTimeoutSeconds",
-        `readyTimeoutSeconds must be a positive number of seconds; got ${quote(timeout)}. ` +
-          `The default is ${DEFAULT_READY_TIMEOUT_SECONDS}.`,
-      );
-    }
-
-    return {
-      inputs: { ...raw, downloadTypes, waitForReady, readyTimeoutSeconds: timeout } as StreamDownloadInputs,
-      failures,
-    };
+  /**
+   * Validates inputs and fills defaults. Calls no API, so it is safe at preview. A message never repeats the
+   * value of a property in `hidden`, nor of one that arrives as a wrapped secret (see check.ts).
+   */
+  async check(_olds: unknown, news: unknown, hidden?: ReadonlySet<string>): Promise<CheckOutcome> {
+    return checkInputs(news, hidden);
   }
 
   /**
@@ -174,7 +120,7 @@ export class StreamDownloadOperations {
    * all of them are ready. Transactional: on failure, the downloads this call created are deleted again.
    */
   async create(inputs: StreamDownloadInputs): Promise<{ id: string; outs: StreamDownloadOutputs }> {
-    const made = await this.ensureDownloads(inputs, inputs.downloadTypes);
+    const made = await this.ensure(inputs, inputs.downloadTypes);
     const outs = outputsOf(inputs, made.downloads, inputs.downloadTypes, made.video.requireSignedURLs);
     return { id: resourceId(inputs), outs };
   }
@@ -191,8 +137,24 @@ export class StreamDownloadOperations {
     const client = this.client();
     let live: LiveDownloads;
     let details: LiveVideo;
+    let managed: DownloadType[];
     try {
       [live, details] = await Promise.all([this.readUrls(client, accountId, video), client.getVideo(accountId, video)]);
+      managed = props ? managedTypes(prior) : DOWNLOAD_TYPES.filter((type) => live[type] !== undefined);
+      const unseen = managed.filter((type) => live[type] === undefined);
+      if (unseen.length > 0) {
+        // A list that lags (as just after a create) can miss a download once: as while waiting, a download
+        // counts as gone only when two reads in a row miss it. This second read happens only then.
+        const pause = this.deps.poll.secondLookMs;
+        this.deps.log(
+          `${label(video)}: the list of downloads does not show ${unseen.join(" and ")}; reading it again in ` +
+            `${seconds(pause)} before calling ${unseen.length > 1 ? "them" : "it"} gone`,
+          "status",
+        );
+        await this.deps.clock.sleep(pause);
+        // The newer read wins for every type it lists; one it does not list was listed a moment ago.
+        live = { ...live, ...(await client.getDownloads(accountId, video)) };
+      }
     } catch (error) {
       if (error instanceof NotFoundError) {
         this.deps.log(`${label(video)}: the video is gone from account ${accountId}; dropping this resource`);
@@ -200,12 +162,11 @@ export class StreamDownloadOperations {
       }
       throw this.withHint(withContext(error as Error, `Reading the downloads of video ${video}`));
     }
-    const managed = props ? managedTypes(prior) : DOWNLOAD_TYPES.filter((type) => live[type] !== undefined);
     const present = managed.filter((type) => live[type] !== undefined);
     for (const type of managed.filter((t) => live[t] === undefined)) {
       this.deps.log(
-        `${label(video, type)}: the download is gone from Cloudflare. ${COMMON_CAUSES} ` +
-          `The next pulumi up creates it again.`,
+        `${label(video, type)}: the download is gone from Cloudflare. Two reads of its list in a row ` +
+          `missed it. ${COMMON_CAUSES} The next pulumi up creates it again.`,
       );
     }
     if (present.length === 0) return { id: "" };
@@ -223,7 +184,7 @@ export class StreamDownloadOperations {
     const toCreate = missingTypes(olds, news.downloadTypes);
     const toDelete = managedTypes(olds).filter((type) => !news.downloadTypes.includes(type));
 
-    const made = toCreate.length > 0 ? await this.ensureDownloads(news, toCreate) : undefined;
+    const made = toCreate.length > 0 ? await this.ensure(news, toCreate) : undefined;
     await this.deleteTypes(news.accountId, news.identifier, toDelete);
 
     const kept: LiveDownloads = {};
@@ -260,19 +221,18 @@ export class StreamDownloadOperations {
     });
   }
 
-  /** Sleeps `ms` on the clock, or less when the engine cancels. */
-  private pause(ms: number): Promise<void> {
-    const { clock, signal } = this.deps;
-    if (!signal) return clock.sleep(ms);
-    if (signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = (): void => {
-        signal.removeEventListener("abort", done);
-        resolve();
-      };
-      signal.addEventListener("abort", done);
-      void clock.sleep(ms).then(done);
-    });
+  /** What a wait needs: this call's client, and the clock, policy, log and cancellation of the operations. */
+  private waitContext(client: CloudflareClient): WaitContext {
+    const { clock, poll, log, signal } = this.deps;
+    return { client, clock, poll, log, ...(signal ? { signal } : {}) };
+  }
+
+  /** Makes sure downloads of `types` exist and waits for them as `inputs` says (see create.ts). */
+  private ensure(
+    inputs: StreamDownloadInputs,
+    types: DownloadType[],
+  ): Promise<{ downloads: LiveDownloads; video: LiveVideo }> {
+    return ensureDownloads(this.waitContext(this.client()), inputs, types, (error: Error) => this.withHint(error));
   }
 
   /** Adds the face's advice to an authentication error (where the token comes from; what to do after rotating it). */
@@ -281,242 +241,6 @@ export class StreamDownloadOperations {
       error.message += ` ${this.deps.credentialHint}`;
     }
     return error;
-  }
-
-  /**
-   * Makes sure downloads of `types` exist (adopting existing ones, regenerating failed ones) and waits for them
-   * as `inputs` says. On failure, deletes what this call created and rethrows with the context.
-   */
-  private async ensureDownloads(
-    inputs: StreamDownloadInputs,
-    types: DownloadType[],
-  ): Promise<{ downloads: LiveDownloads; video: LiveVideo }> {
-    const client = this.client();
-    const { accountId, identifier: video } = inputs;
-    const { clock, log } = this.deps;
-    const deadline = clock.now() + inputs.readyTimeoutSeconds * 1000;
-    const created: DownloadType[] = [];
-    try {
-      const [existing, details] = await Promise.all([
-        client.getDownloads(accountId, video),
-        client.getVideo(accountId, video),
-      ]).catch((error: unknown) => {
-        throw error instanceof NotFoundError ? videoNotFound(accountId, video, error) : error;
-      });
-      if (details.state === "error") throw videoFailed(video, details);
-      if (details.requireSignedURLs) {
-        log(
-          `${label(video)}: the video requires signed URLs, so its download URLs answer 401 until the uid in ` +
-            `them is replaced by a signed token that allows downloads (see the README)`,
-        );
-      }
-      const tracks = new Map<DownloadType, Track>();
-      const known: LiveDownloads = {};
-      const toCreate: DownloadType[] = [];
-      for (const type of types) {
-        const current = existing[type];
-        const at = clock.now();
-        if (current && current.status !== "error") {
-          log(`${label(video, type)}: adopting the existing download (${stateOf(current)})`);
-          const reading = { at, percent: current.percentComplete ?? 0 };
-          tracks.set(type, { first: reading, latest: reading, missingReads: 0 });
-          known[type] = current;
-          continue;
-        }
-        toCreate.push(type);
-      }
-      // The documented precondition: a video gets downloads once it is ready to view. When Cloudflare does not
-      // say (no readyToStream, no state), try, and let a refusal send us to the video (createOne).
-      if (toCreate.length > 0 && details.readyToStream === false) {
-        await this.waitForVideo(client, inputs, deadline, details);
-      }
-      for (const type of toCreate) {
-        if (existing[type]?.status === "error") {
-          log(`${label(video, type)}: the existing download had failed; generating it again`);
-          await client.deleteDownload(accountId, video, type).catch(ignoreNotFound);
-        }
-        // Counted as ours before the POST: if its answer is lost, the download may exist all the same.
-        created.push(type);
-        const hint = await this.createOne(client, inputs, type, deadline);
-        // Timed after the POST returns: a retry's wait (Retry-After can be minutes) is not generation time.
-        const at = clock.now();
-        tracks.set(type, {
-          first: { at, percent: 0 },
-          latest: { at, percent: hint?.percentComplete ?? 0 },
-          missingReads: 0,
-        });
-        if (hint) known[type] = hint;
-      }
-      if (!inputs.waitForReady) {
-        return { downloads: await this.fillFromList(client, inputs, known, created), video: details };
-      }
-      const downloads = await this.waitForDownloads(client, inputs, tracks, known, deadline);
-      return { downloads, video: details };
-    } catch (error) {
-      throw await this.rollBack(client, accountId, video, types, created, this.withHint(error as Error));
-    }
-  }
-
-  /**
-   * Without waiting, the create's answer may be all we have. When it does not give a status and a URL for
-   * every created type, one read of the list does; a type the list does not show yet was still accepted.
-   */
-  private async fillFromList(
-    client: CloudflareClient,
-    inputs: StreamDownloadInputs,
-    known: LiveDownloads,
-    created: DownloadType[],
-  ): Promise<LiveDownloads> {
-    if (created.every((type) => known[type]?.url !== undefined)) return known;
-    const live = await client.getDownloads(inputs.accountId, inputs.identifier);
-    const filled: LiveDownloads = { ...known };
-    for (const type of created) {
-      filled[type] = live[type] ?? known[type] ?? { status: "inprogress", percentComplete: 0 };
-    }
-    return filled;
-  }
-
-  /** POSTs one type; if Cloudflare refuses because the video is still processing, waits for the video first. */
-  private async createOne(
-    client: CloudflareClient,
-    inputs: StreamDownloadInputs,
-    type: DownloadType,
-    deadline: number,
-  ): Promise<LiveDownload | undefined> {
-    const { accountId, identifier: video } = inputs;
-    try {
-      return await client.createDownload(accountId, video, type);
-    } catch (error) {
-      if (error instanceof NotFoundError) throw videoNotFound(accountId, video, error);
-      if (!isClientError(error)) throw error;
-      // Cloudflare does not document which error it returns for a video that is not ready yet, so look at
-      // the video itself rather than at the error code.
-      const details = await client.getVideo(accountId, video);
-      if (details.readyToStream !== false) throw error;
-      await this.waitForVideo(client, inputs, deadline, details, error);
-      return await client.createDownload(accountId, video, type);
-    }
-  }
-
-  /** Waits until the video is ready to stream; throws when it failed or the deadline passed. */
-  private async waitForVideo(
-    client: CloudflareClient,
-    inputs: StreamDownloadInputs,
-    deadline: number,
-    initial: LiveVideo,
-    refusal?: Error,
-  ): Promise<void> {
-    const { accountId, identifier: video } = inputs;
-    const { clock, poll, log } = this.deps;
-    let current = initial;
-    const first = { at: clock.now(), percent: current.percentComplete ?? 0 };
-    let latest = first;
-    let lastLog = -Infinity;
-    for (;;) {
-      if (current.readyToStream !== false) {
-        log(`${label(video)}: the video is ready to stream; creating its downloads`);
-        return;
-      }
-      if (current.state === "error") throw videoFailed(video, current);
-      const now = clock.now();
-      const where = `state ${current.state ?? "unknown"}, ${latest.percent}%`;
-      if (this.deps.signal?.aborted) {
-        throw new DownloadNotReadyError(
-          `Cancelled while waiting for video ${video} to be ready to stream (${where}); no download was created. ` +
-            `Run pulumi up again to create them.`,
-        );
-      }
-      if (now >= deadline) {
-        throw new DownloadNotReadyError(
-          `Video ${video} was still not ready to stream after ${inputs.readyTimeoutSeconds} s (${where}), so its ` +
-            `downloads could not be created${refusal ? ` (Cloudflare said: ${refusal.message})` : ""}. ` +
-            `Raise readyTimeoutSeconds, or run pulumi up again later.`,
-        );
-      }
-      const delay = Math.min(nextPollDelayForAllMs([{ first, latest }], now, poll), deadline - now);
-      if (now - lastLog >= poll.progressLogIntervalMs) {
-        log(
-          `${label(video)}: waiting for the video to be ready to stream (${where}); next check in ${seconds(delay)}`,
-          "status",
-        );
-        lastLog = now;
-      }
-      await this.pause(delay);
-      current = await client.getVideo(accountId, video);
-      latest = { at: clock.now(), percent: current.percentComplete ?? latest.percent };
-    }
-  }
-
-  /**
-   * Polls the video's downloads until every tracked type is usable (ready, with a URL); one GET serves all
-   * types. A status Cloudflare does not document counts as still in progress, and the deadline decides.
-   */
-  private async waitForDownloads(
-    client: CloudflareClient,
-    inputs: StreamDownloadInputs,
-    tracks: Map<DownloadType, Track>,
-    initial: LiveDownloads,
-    deadline: number,
-  ): Promise<LiveDownloads> {
-    const { accountId, identifier: video } = inputs;
-    const { clock, poll, log } = this.deps;
-    const started = clock.now();
-    let live = initial;
-    let lastLog = -Infinity;
-    for (;;) {
-      const pending: DownloadType[] = [];
-      for (const [type, track] of tracks) {
-        const d = live[type];
-        if (d === undefined && track.missingReads >= MISSING_READS_BEFORE_GONE) {
-          throw new DownloadNotReadyError(
-            `The ${type} download of video ${video} disappeared while being generated: Cloudflare's list of the ` +
-              `video's downloads no longer has it. ${COMMON_CAUSES} Run pulumi up again to create it.`,
-          );
-        }
-        if (d?.status === "error") {
-          throw new DownloadNotReadyError(
-            `Cloudflare could not generate the ${type} download of video ${video}: it ended in status "error" at ` +
-              `${d.percentComplete ?? 0}%. Check the video plays in the Stream dashboard, then run pulumi up again.`,
-          );
-        }
-        if (!isUsable(d)) pending.push(type);
-      }
-      const now = clock.now();
-      if (pending.length === 0) {
-        log(`${label(video)}: ${[...tracks.keys()].join(" and ")} ready after ${seconds(now - started)}`);
-        return live;
-      }
-      if (this.deps.signal?.aborted) {
-        const where = pending.map((t) => `${t} ${stateOf(live[t])}`).join(", ");
-        log(
-          `${label(video)}: cancelled; recording ${where} as it is now. Cloudflare goes on generating; ` +
-            `pulumi refresh reads the final state.`,
-        );
-        return live;
-      }
-      if (now >= deadline) {
-        const where = pending.map((t) => `${t} ${stateOf(live[t])}`).join(", ");
-        throw new DownloadNotReadyError(
-          `Timed out after ${inputs.readyTimeoutSeconds} s waiting for the downloads of video ${video}: ${where}. ` +
-            `Raise readyTimeoutSeconds (or set waitForReady: false), then run pulumi up again.`,
-        );
-      }
-      const pendingTracks = pending.flatMap((t) => tracks.get(t) ?? []);
-      const delay = Math.min(nextPollDelayForAllMs(pendingTracks, now, poll), deadline - now);
-      if (now - lastLog >= poll.progressLogIntervalMs) {
-        const progress = pending.map((t) => `${t} ${progressOf(live[t])}`).join(", ");
-        log(`${label(video)}: generating ${progress}; next check in ${seconds(delay)}`, "status");
-        lastLog = now;
-      }
-      await this.pause(delay);
-      live = await client.getDownloads(accountId, video);
-      const at = clock.now();
-      for (const [type, track] of tracks) {
-        const d = live[type];
-        track.missingReads = d === undefined ? track.missingReads + 1 : 0;
-        if (d?.percentComplete !== undefined) track.latest = { at, percent: d.percentComplete };
-      }
-    }
   }
 
   /** The list, read again (a few times, briefly) while a `ready` download has no URL: never record one without. */
@@ -529,40 +253,6 @@ export class StreamDownloadOperations {
       live = await client.getDownloads(accountId, video);
     }
     return live;
-  }
-
-  /** Deletes what a failed create made, and returns the error to throw, mentioning anything left behind. */
-  private async rollBack(
-    client: CloudflareClient,
-    accountId: string,
-    video: string,
-    types: DownloadType[],
-    created: DownloadType[],
-    err: Error,
-  ): Promise<Error> {
-    const deleted: DownloadType[] = [];
-    const leftBehind: string[] = [];
-    for (const type of created) {
-      try {
-        await client.deleteDownload(accountId, video, type);
-        deleted.push(type);
-      } catch (cleanupError) {
-        if (!(cleanupError instanceof NotFoundError)) leftBehind.push(`${type} (${(cleanupError as Error).message})`);
-      }
-    }
-    if (deleted.length > 0) {
-      const plural = deleted.length > 1;
-      err.message += ` The ${deleted.join(" and ")} download${plural ? "s" : ""} this step created ${plural ? "were" : "was"} deleted again.`;
-    }
-    if (leftBehind.length > 0) {
-      err.message +=
-        ` Could not delete what this step created: ${leftBehind.join("; ")}. ` +
-        `The next pulumi up adopts it; or delete it in the Stream dashboard.`;
-    }
-    return withContext(
-      err,
-      `Creating the ${types.join(" and ")} download${types.length > 1 ? "s" : ""} of video ${video}`,
-    );
   }
 
   private async deleteTypes(accountId: string, video: string, types: DownloadType[]): Promise<void> {
@@ -594,179 +284,10 @@ export class StreamDownloadOperations {
   }
 }
 
-// --- pure helpers ---------------------------------------------------------------------------------------------
-
-function resourceId(inputs: { accountId: string; identifier: string }): string {
-  return `${inputs.accountId}/${inputs.identifier}`;
-}
-
-/** The prior state of an imported resource: its id names the account and the video. */
-function importedProps(id: string): StreamDownloadOutputs {
-  const [accountId, identifier, ...rest] = id.split("/");
-  if (
-    !accountId ||
-    !identifier ||
-    rest.length > 0 ||
-    !CLOUDFLARE_ID.test(accountId) ||
-    !CLOUDFLARE_ID.test(identifier)
-  ) {
-    throw new StreamDownloadError(
-      `Cannot import StreamDownload "${id}": the id must be <accountId>/<videoUid>, two Cloudflare ids of 32 ` +
-        `lowercase hexadecimal characters joined by "/".`,
-    );
-  }
-  return {
-    accountId,
-    identifier,
-    downloadTypes: [],
-    waitForReady: true,
-    readyTimeoutSeconds: DEFAULT_READY_TIMEOUT_SECONDS,
-  };
-}
-
-function inputsOf(props: StreamDownloadInputs): StreamDownloadInputs {
-  const { accountId, identifier, downloadTypes, waitForReady, readyTimeoutSeconds } = props;
-  return { accountId, identifier, downloadTypes, waitForReady, readyTimeoutSeconds };
-}
-
-function outputsOf(
-  inputs: StreamDownloadInputs,
-  live: LiveDownloads,
-  types: DownloadType[],
-  requireSignedURLs: boolean | undefined,
-  prior?: StreamDownloadOutputs,
-): StreamDownloadOutputs {
-  const outs: StreamDownloadOutputs = inputsOf(inputs);
-  for (const type of types) {
-    const d = live[type];
-    if (d) outs[type] = toInfo(d, prior?.[type]);
-  }
-  if (requireSignedURLs !== undefined) outs.requireSignedURLs = requireSignedURLs;
-  return outs;
-}
-
-/**
- * The output of one download. A URL Cloudflare left out is the one it gave before (it is fixed per video and
- * type); a `ready` download that still has none is recorded as in progress, never as ready without a URL, and
- * its `url` is empty until Cloudflare sends one.
- */
-function toInfo(d: LiveDownload, prior?: DownloadInfo): DownloadInfo {
-  const url = d.url ?? (prior?.url || undefined);
-  const status = d.status === "ready" && url === undefined ? "inprogress" : d.status;
-  const percentComplete = d.percentComplete ?? (status === "ready" ? 100 : (prior?.percentComplete ?? 0));
-  return { status, percentComplete, url: url ?? "" };
-}
-
-/** A download's progress for a progress line: `42.1%` while in progress, else its status (`queued 0%`). */
-function progressOf(d: LiveDownload | undefined): string {
-  if (d?.status === "inprogress" && d.percentComplete !== undefined) return `${d.percentComplete}%`;
-  return stateOf(d);
-}
-
-/** A download's state for a message: `inprogress at 42%`, `ready (no URL yet)`, `(not listed yet)`. */
-function stateOf(d: LiveDownload | undefined): string {
-  if (d === undefined) return "(not listed yet)";
-  if (d.status === "ready" && d.url === undefined) return "ready (no URL yet)";
-  return d.percentComplete === undefined ? d.status : `${d.status} at ${d.percentComplete}%`;
-}
-
-/** The types a resource manages: those it asked for, plus any it recorded output for. */
-function managedTypes(props: StreamDownloadOutputs): DownloadType[] {
-  const asked = Array.isArray(props.downloadTypes) ? props.downloadTypes : [];
-  return DOWNLOAD_TYPES.filter((type) => asked.includes(type) || props[type] !== undefined);
-}
-
-/** Types wanted but not present (lost out of band) or failed in the recorded state. */
-function missingTypes(olds: StreamDownloadOutputs, wanted: DownloadType[]): DownloadType[] {
-  return wanted.filter((type) => olds[type] === undefined || olds[type]?.status === "error");
-}
-
 function sameSet<T>(a: readonly T[], b: readonly T[]): boolean {
   return a.length === b.length && a.every((x) => b.includes(x));
 }
 
 function isUnknown(value: unknown): boolean {
   return value === UNKNOWN;
-}
-
-function unwrapSecret(value: unknown): unknown {
-  return isSecret(value) ? value.value : value;
-}
-
-function quote(value: unknown): string {
-  const v = unwrapSecret(value);
-  return typeof v === "string" ? JSON.stringify(v) : v === undefined ? "nothing" : (JSON.stringify(v) ?? String(v));
-}
-
-function checkCloudflareId(
-  value: unknown,
-  property: string,
-  what: string,
-  fail: (property: string, reason: string) => void,
-): void {
-  if (isUnknown(value)) return;
-  const v = unwrapSecret(value);
-  if (v === undefined || v === null || v === "") {
-    fail(property, `${property} is required: the Cloudflare ${what}, 32 lowercase hexadecimal characters.`);
-  } else if (typeof v !== "string" || !CLOUDFLARE_ID.test(v)) {
-    const hint =
-      typeof v === "string" && CLOUDFLARE_ID.test(v.trim().toLowerCase())
-        ? ` Did you mean "${v.trim().toLowerCase()}"?`
-        : "";
-    fail(
-      property,
-      `${property} must be a Cloudflare ${what}: 32 lowercase hexadecimal characters; got ${quote(value)}.${hint}`,
-    );
-  }
-}
-
-function checkDownloadTypes(value: unknown, fail: (property: string, reason: string) => void): void {
-  const known = DOWNLOAD_TYPES.map((t) => `"${t}"`).join(" and ");
-  if (!Array.isArray(value) || value.length === 0) {
-    fail("downloadTypes", `downloadTypes must be a non-empty list of ${known}; got ${quote(value)}.`);
-    return;
-  }
-  const seen = new Set<unknown>();
-  value.forEach((type: unknown, i) => {
-    if (isUnknown(type)) return;
-    if (!DOWNLOAD_TYPES.includes(type as DownloadType)) {
-      fail(`downloadTypes[${i}]`, `downloadTypes[${i}] is ${quote(type)}; Cloudflare Stream knows only ${known}.`);
-    } else if (seen.has(type)) {
-      fail(`downloadTypes[${i}]`, `downloadTypes lists ${quote(type)} more than once; list each type once.`);
-    }
-    seen.add(type);
-  });
-}
-
-/** A 4xx that says "not now" or "not like this" rather than "not found", "not allowed" or "slow down". */
-function isClientError(error: unknown): error is CloudflareApiError {
-  const status = error instanceof CloudflareApiError ? error.status : 0;
-  return status >= 400 && status < 500 && status !== 401 && status !== 403 && status !== 429;
-}
-
-function ignoreNotFound(error: unknown): void {
-  if (!(error instanceof NotFoundError)) throw error;
-}
-
-function videoNotFound(accountId: string, video: string, error: NotFoundError): Error {
-  return new DownloadNotReadyError(
-    `Video ${video} was not found in account ${accountId} (${error.message}). Check identifier and accountId; ` +
-      `a video deleted in the dashboard cannot have downloads.`,
-    { cause: error },
-  );
-}
-
-function videoFailed(video: string, v: LiveVideo): Error {
-  return new DownloadNotReadyError(
-    `Video ${video} failed to process in Cloudflare Stream (state "error": ${v.errorReason ?? "no reason given"}), ` +
-      `so it cannot have downloads. Upload it again and point identifier at the new video.`,
-  );
-}
-
-function label(video: string, type?: DownloadType): string {
-  return `StreamDownload ${video}${type ? ` ${type}` : ""}`;
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)}s`;
 }

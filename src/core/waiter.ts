@@ -28,6 +28,12 @@ export interface PollPolicy {
   marginFraction: number;
   /** Fewest milliseconds between two progress lines of one resource. @default 5000 */
   progressLogIntervalMs: number;
+  /**
+   * On refresh, the pause before reading the list of downloads a second time when it misses a managed download:
+   * a list that lags (as just after a create) may miss it once, and refresh drops nothing on one look.
+   * @default 2000
+   */
+  secondLookMs: number;
 }
 
 /** The default policy. */
@@ -38,6 +44,7 @@ export const DEFAULT_POLL_POLICY: PollPolicy = {
   marginMs: 100,
   marginFraction: 0.02,
   progressLogIntervalMs: 5000,
+  secondLookMs: 2000,
 };
 
 /**

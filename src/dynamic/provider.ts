@@ -23,6 +23,13 @@ export const DYNAMIC_CREDENTIAL_HINT =
   `and pulumi destroy keep using the config recorded by the last pulumi up, so run pulumi up once with the new ` +
   `token (it records it), then refresh or destroy (see "Rotating the API token" in the README).`;
 
+/**
+ * Inputs whose values a check message never repeats. The engine hands a dynamic provider secrets as plain
+ * values (its dynamic-provider host tells the engine it does not accept secrets), so this face cannot tell a
+ * secret id from a plain one, and treats both ids as secret: users mark them secret to keep them out of logs.
+ */
+export const DYNAMIC_HIDDEN_INPUTS: ReadonlySet<string> = new Set(["accountId", "identifier"]);
+
 /** The StreamDownload dynamic provider. Most programs use the shared `streamDownloadProvider` instead. */
 export class StreamDownloadProvider implements Provider {
   private readonly operations: StreamDownloadOperations;
@@ -40,9 +47,9 @@ export class StreamDownloadProvider implements Provider {
     storeConfigured(readConfig(req.config));
   }
 
-  /** Validates inputs and fills defaults. Calls no API, so it is safe at preview. */
+  /** Validates inputs and fills defaults. Calls no API, so it is safe at preview. Never repeats an id. */
   check(olds: StreamDownloadInputs, news: StreamDownloadInputs): Promise<pulumi.dynamic.CheckResult> {
-    return this.operations.check(olds, news);
+    return this.operations.check(olds, news, DYNAMIC_HIDDEN_INPUTS);
   }
 
   /** Replaces on a new account or video; everything else changes in place. */

@@ -11,13 +11,13 @@ import type { PresentedAuth } from "./auth";
 import type { Dialect, DownloadDialect, PostShape, ProgressDialect, VideoDialect } from "./dialect";
 import { POST_SHAPES, PROGRESS_DIALECTS } from "./dialect";
 import { presentedAuth } from "./auth";
-import type { ApiResponse } from "./envelope";
-import { ERRORS, errorForStatus, fail } from "./envelope";
-import type { Fault, FaultRule, RandomFailures } from "./faults";
+import { ERRORS, fail } from "./envelope";
+import type { FaultRule, RandomFailures } from "./faults";
 import { describeFault, FaultInjector } from "./faults";
 import type { RateLimitConfig } from "./ratelimit";
 import { CLOUDFLARE_RATE_LIMIT, RateLimiter } from "./ratelimit";
 import { API_PREFIX, handleRoute, matchRoute, parsePath } from "./routes";
+import { ACTING_FAULTS, faultResponse, jsonResponse, type RawResponse, readBody, redactHeaders } from "./transport";
 import type { NewVideo, StoredDownload } from "./store";
 import { downloadState, HEX32, StreamStore } from "./store";
 
@@ -99,22 +99,6 @@ export interface RecordedRequest {
 /** Called once a request got its response (or its socket was reset); `durationMs` is wall time. */
 export type ResponseListener = (request: RecordedRequest, durationMs: number) => void;
 
-/** The request body, or why there is none. */
-type BodyOutcome = { outcome: "read"; text: string } | { outcome: "tooLarge" } | { outcome: "aborted" };
-
-/** A response ready for the socket. */
-interface RawResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
-const REDACTED_HEADERS = new Set(["authorization", "x-auth-key"]);
-const MAX_BODY_BYTES = 1024 * 1024;
-const JSON_TYPE = "application/json; charset=utf-8";
-/** What a `malformed` fault sends: an envelope cut off mid-way, as when a connection drops. */
-const TRUNCATED_JSON = '{"success":true,"errors":[],"messages":[],"result":{"uid":"';
-
 function randomCustomerCode(): string {
   const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
   return Array.from(randomBytes(16), (byte) => alphabet[byte % alphabet.length]).join("");
@@ -161,76 +145,6 @@ function resolveOptions(options: EmulatorOptions): Required<EmulatorOptions> {
     check(valid, "rateLimit needs an integer limit > 0, windowMs > 0 and blockMs >= 0", rateLimit);
   }
   return resolved;
-}
-
-function redactHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    out[name] = REDACTED_HEADERS.has(name) ? "[redacted]" : Array.isArray(value) ? value.join(", ") : value;
-  }
-  return out;
-}
-
-function jsonResponse(response: ApiResponse, headers: Record<string, string> = {}): RawResponse {
-  return {
-    status: response.status,
-    headers: { "Content-Type": JSON_TYPE, ...headers, ...response.headers },
-    body: JSON.stringify(response.body),
-  };
-}
-
-function isJson(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Faults that let the API act on the request (and then delay, drop or rewrite its answer). */
-const ACTING_FAULTS: ReadonlySet<Fault["kind"]> = new Set(["delay", "dropResponse", "rewriteResult"]);
-
-/** The response a fault produces instead of the API's (not used for reset, hang, delay and dropResponse). */
-function faultResponse(fault: Fault): RawResponse {
-  switch (fault.kind) {
-    case "status": {
-      if (fault.body === undefined)
-        return jsonResponse(fail(fault.status, errorForStatus(fault.status)), fault.headers);
-      const type = isJson(fault.body) ? JSON_TYPE : "text/plain; charset=utf-8";
-      return { status: fault.status, headers: { "Content-Type": type, ...fault.headers }, body: fault.body };
-    }
-    case "html": {
-      const title = `${fault.status} ${http.STATUS_CODES[fault.status] ?? "Error"}`;
-      const body = [
-        "<html>",
-        `<head><title>${title}</title></head>`,
-        "<body>",
-        `<center><h1>${title}</h1></center>`,
-        "<hr><center>cloudflare</center>",
-        "</body>",
-        "</html>",
-        "",
-      ].join("\r\n");
-      return { status: fault.status, headers: { "Content-Type": "text/html" }, body };
-    }
-    case "malformed":
-      return { status: 200, headers: { "Content-Type": JSON_TYPE }, body: TRUNCATED_JSON };
-    case "successFalse":
-      return jsonResponse(fail(200, ERRORS.internal));
-    case "rateLimited": {
-      const seconds = String(fault.retryAfterSeconds);
-      const headers = { "Retry-After": seconds, Ratelimit: `"default";r=0;t=${seconds}` };
-      return jsonResponse(fail(429, ERRORS.rateLimited), headers);
-    }
-    case "reset":
-    case "hang":
-    case "delay":
-    case "dropResponse":
-    case "rewriteResult":
-      throw new Error(`fault ${fault.kind} has no response of its own`);
-  }
 }
 
 /** The emulator: an HTTP server on 127.0.0.1 plus controls for tests. Start one with `startEmulator`. */
@@ -434,7 +348,7 @@ export class Emulator {
       req.resume(); // read and drop the body; never answer
       return;
     }
-    void this.readBody(req)
+    void readBody(req)
       .then(async (body) => {
         if (fault?.kind === "delay") await this.sleep(fault.ms);
         if (this.closing || body.outcome === "aborted") return;
@@ -499,23 +413,6 @@ export class Emulator {
       ...response.headers,
     });
     res.end(body);
-  }
-
-  /** The body as text, or why there is none: past MAX_BODY_BYTES (the rest is drained), or the client went away. */
-  private readBody(req: http.IncomingMessage): Promise<BodyOutcome> {
-    return new Promise((resolve) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      req.on("data", (chunk: Buffer) => {
-        size += chunk.length;
-        if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-      });
-      req.on("end", () => {
-        if (size > MAX_BODY_BYTES) resolve({ outcome: "tooLarge" });
-        else resolve({ outcome: "read", text: Buffer.concat(chunks).toString("utf8") });
-      });
-      req.on("error", () => resolve({ outcome: "aborted" }));
-    });
   }
 
   private sleep(ms: number): Promise<void> {

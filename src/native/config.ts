@@ -5,7 +5,6 @@
  * Every provider instance (the default one, and each explicit `pulumi:providers:cloudflare-stream`) is a
  * process of its own, so the values read by Configure simply live in that process's plugin object.
  */
-import { ConfigurationError } from "../core/errors";
 import {
   type ConfigKeyNames,
   type ConfiguredValues,
@@ -13,6 +12,7 @@ import {
   resolveSettings,
   type ResolvedSettings,
   type SettingName,
+  settingsFailures,
 } from "../core/settings";
 import { isSecret, type PropertyMap, secret, UNKNOWN } from "./values";
 
@@ -65,33 +65,12 @@ export function readConfigured(
   return out;
 }
 
-/**
- * Problems with the configured values (falling back to the environment as requests do), one per key, in the
- * core's words. Missing credentials are not a problem here (a stack may be previewed without any); requests
- * report them. Messages name keys, never a credential.
- */
+/** Problems with the configured values (see `settingsFailures`), named by this package's keys. */
 export function configFailures(
   configured: ConfiguredValues,
   env: NodeJS.ProcessEnv = process.env,
 ): { property: string; reason: string }[] {
-  const pick = (name: SettingName) => configured[name] ?? (env[ENV_VARS[name]]?.trim() || undefined);
-  // Each setting is checked alone; a stand-in token (never shown) keeps a missing credential out of the way.
-  const standIn = { apiToken: "stand-in" };
-  const checks: [SettingName, ConfiguredValues][] = [];
-  if (pick("apiKey") && !pick("apiToken")) checks.push(["email", { apiKey: pick("apiKey"), email: pick("email") }]);
-  if (pick("baseUrl")) checks.push(["baseUrl", { ...standIn, baseUrl: pick("baseUrl") }]);
-  if (pick("requestsPerFiveMinutes")) {
-    checks.push(["requestsPerFiveMinutes", { ...standIn, requestsPerFiveMinutes: pick("requestsPerFiveMinutes") }]);
-  }
-  return checks.flatMap(([property, values]) => {
-    try {
-      resolveSettings(values, CONFIG_KEYS, {});
-      return [];
-    } catch (error) {
-      if (error instanceof ConfigurationError) return [{ property, reason: error.message }];
-      throw error;
-    }
-  });
+  return settingsFailures(configured, CONFIG_KEYS, env);
 }
 
 /** What CheckConfig returns as the provider's inputs: the same values, credentials marked secret. */

@@ -180,10 +180,8 @@ export class StreamDownloadPlugin implements Handlers {
   check: Handlers["check"] = unary(async (req) => {
     const olds = unwrapSecrets(fromStruct(req.getOlds()));
     const news = unwrapSecrets(fromStruct(req.getNews()));
-    const result = await this.operations(req.getUrn()).check(
-      olds.plain as unknown as StreamDownloadInputs,
-      news.plain as unknown as StreamDownloadInputs,
-    );
+    // Secret inputs arrive wrapped and are unwrapped here: their names tell the core which values not to repeat.
+    const result = await this.operations(req.getUrn()).check(olds.plain, news.plain, news.secrets);
     return new CheckResponse()
       .setInputs(toStruct(wrapSecrets(result.inputs ?? news.plain, news.secrets)))
       .setFailuresList((result.failures ?? []).map(failure));

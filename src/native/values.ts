@@ -6,7 +6,7 @@
  * secrets on the way in, remembers which top-level properties held one, and wraps them again on the way out.
  */
 
-import { isSecret, SECRET_SIG, SECRET_VALUE_SIG, UNKNOWN } from "../core/values";
+import { isSecret, SECRET_SIG, SECRET_VALUE_SIG, UNKNOWN, unwrapDeep } from "../core/values";
 
 export { isSecret, SECRET_SIG, SECRET_VALUE_SIG, UNKNOWN };
 
@@ -15,26 +15,6 @@ export type PropertyMap = Record<string, unknown>;
 /** Wraps a value as a secret (once). */
 export function secret(value: unknown): unknown {
   return isSecret(value) ? value : { [SECRET_SIG]: SECRET_VALUE_SIG, value };
-}
-
-/** A value with every secret (at any depth) replaced by what it holds, and whether it held one. */
-function unwrapDeep(value: unknown): { value: unknown; secret: boolean } {
-  if (isSecret(value)) return { value: unwrapDeep(value.value).value, secret: true };
-  if (Array.isArray(value)) {
-    const items = value.map(unwrapDeep);
-    return { value: items.map((i) => i.value), secret: items.some((i) => i.secret) };
-  }
-  if (value !== null && typeof value === "object") {
-    let anySecret = false;
-    const out: PropertyMap = {};
-    for (const [k, v] of Object.entries(value)) {
-      const u = unwrapDeep(v);
-      out[k] = u.value;
-      anySecret ||= u.secret;
-    }
-    return { value: out, secret: anySecret };
-  }
-  return { value, secret: false };
 }
 
 /** Plain properties, plus the names of the top-level properties that were (or held) secrets. */

@@ -57,7 +57,13 @@ export function inputsFor(
 }
 
 /** Poll fast: tests use generation times of a few hundred milliseconds. */
-export const FAST_POLL = { firstPollMs: 60, minIntervalMs: 20, marginMs: 20, progressLogIntervalMs: 0 };
+export const FAST_POLL = {
+  firstPollMs: 60,
+  minIntervalMs: 20,
+  marginMs: 20,
+  progressLogIntervalMs: 0,
+  secondLookMs: 40,
+};
 
 /** A provider wired to the emulator, with its progress lines collected in `lines`. */
 export function providerFor(

@@ -11,8 +11,9 @@ const specs = config.requireObject<Spec[]>("resources");
 
 export const downloads = Object.fromEntries(
   specs.map((spec) => {
-    const { name, ...args } = spec;
-    const r = new StreamDownload(name, args);
+    const { name, secret = [], ...args } = spec;
+    const hidden = (key: "accountId" | "identifier") => (secret.includes(key) ? pulumi.secret(args[key]) : args[key]);
+    const r = new StreamDownload(name, { ...args, accountId: hidden("accountId"), identifier: hidden("identifier") });
     return [name, { id: r.id, default: r.default, audio: r.audio }];
   }),
 );

@@ -6,4 +6,6 @@ export interface ResourceSpec {
   downloadTypes?: Array<"default" | "audio">;
   waitForReady?: boolean;
   readyTimeoutSeconds?: number;
+  /** Inputs the program passes as Pulumi secrets. */
+  secret?: Array<"accountId" | "identifier">;
 }

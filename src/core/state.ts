@@ -1,0 +1,90 @@
+/**
+ * What a StreamDownload records in state, and what it reads back from it: its id, its inputs, the output of
+ * each download, and which download types it manages.
+ */
+import { CLOUDFLARE_ID } from "./check";
+import { StreamDownloadError } from "./errors";
+import type { LiveDownload, LiveDownloads } from "./read";
+import {
+  DEFAULT_READY_TIMEOUT_SECONDS,
+  DOWNLOAD_TYPES,
+  type DownloadInfo,
+  type DownloadType,
+  type StreamDownloadInputs,
+  type StreamDownloadOutputs,
+} from "./types";
+
+/** The resource's id: `<accountId>/<identifier>`. */
+export function resourceId(inputs: { accountId: string; identifier: string }): string {
+  return `${inputs.accountId}/${inputs.identifier}`;
+}
+
+/** The prior state of an imported resource: its id names the account and the video. */
+export function importedProps(id: string): StreamDownloadOutputs {
+  const [accountId, identifier, ...rest] = id.split("/");
+  if (
+    !accountId ||
+    !identifier ||
+    rest.length > 0 ||
+    !CLOUDFLARE_ID.test(accountId) ||
+    !CLOUDFLARE_ID.test(identifier)
+  ) {
+    throw new StreamDownloadError(
+      `Cannot import StreamDownload "${id}": the id must be <accountId>/<videoUid>, two Cloudflare ids of 32 ` +
+        `lowercase hexadecimal characters joined by "/".`,
+    );
+  }
+  return {
+    accountId,
+    identifier,
+    downloadTypes: [],
+    waitForReady: true,
+    readyTimeoutSeconds: DEFAULT_READY_TIMEOUT_SECONDS,
+  };
+}
+
+/** The inputs alone, from inputs or outputs. */
+export function inputsOf(props: StreamDownloadInputs): StreamDownloadInputs {
+  const { accountId, identifier, downloadTypes, waitForReady, readyTimeoutSeconds } = props;
+  return { accountId, identifier, downloadTypes, waitForReady, readyTimeoutSeconds };
+}
+
+/** What a StreamDownload records in state: its inputs, and the live state of each of `types` listed. */
+export function outputsOf(
+  inputs: StreamDownloadInputs,
+  live: LiveDownloads,
+  types: DownloadType[],
+  requireSignedURLs: boolean | undefined,
+  prior?: StreamDownloadOutputs,
+): StreamDownloadOutputs {
+  const outs: StreamDownloadOutputs = inputsOf(inputs);
+  for (const type of types) {
+    const d = live[type];
+    if (d) outs[type] = toInfo(d, prior?.[type]);
+  }
+  if (requireSignedURLs !== undefined) outs.requireSignedURLs = requireSignedURLs;
+  return outs;
+}
+
+/**
+ * The output of one download. A URL Cloudflare left out is the one it gave before (it is fixed per video and
+ * type); a `ready` download that still has none is recorded as in progress, never as ready without a URL, and
+ * its `url` is empty until Cloudflare sends one.
+ */
+export function toInfo(d: LiveDownload, prior?: DownloadInfo): DownloadInfo {
+  const url = d.url ?? (prior?.url || undefined);
+  const status = d.status === "ready" && url === undefined ? "inprogress" : d.status;
+  const percentComplete = d.percentComplete ?? (status === "ready" ? 100 : (prior?.percentComplete ?? 0));
+  return { status, percentComplete, url: url ?? "" };
+}
+
+/** The types a resource manages: those it asked for, plus any it recorded output for. */
+export function managedTypes(props: StreamDownloadOutputs): DownloadType[] {
+  const asked = Array.isArray(props.downloadTypes) ? props.downloadTypes : [];
+  return DOWNLOAD_TYPES.filter((type) => asked.includes(type) || props[type] !== undefined);
+}
+
+/** Types wanted but not present (lost out of band) or failed in the recorded state. */
+export function missingTypes(olds: StreamDownloadOutputs, wanted: DownloadType[]): DownloadType[] {
+  return wanted.filter((type) => olds[type] === undefined || olds[type]?.status === "error");
+}
