@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime/debug"
 
 	gogen "github.com/pulumi/pulumi/pkg/v3/codegen/go"
@@ -32,10 +33,16 @@ func main() {
 
 	var spec schema.PackageSpec
 	readJSON(schemaPath, &spec)
-	var npm struct{ Version string }
+	var npm struct {
+		Version    string
+		Repository struct{ URL string }
+	}
 	readJSON(packagePath, &npm)
 	// The SDKs carry the plugin's version, so that they ask the engine for the matching plugin.
 	spec.Version = npm.Version
+	// ...and where to download it: the GitHub releases of package.json's repository, also kept in schema.json.
+	spec.PluginDownloadURL = pluginDownloadURL(npm.Repository.URL)
+	writePluginDownloadURL(schemaPath, spec.PluginDownloadURL)
 
 	generators := map[string]func(*schema.Package) (map[string][]byte, error){
 		"go": func(p *schema.Package) (map[string][]byte, error) {
@@ -98,6 +105,33 @@ func goMod() []byte {
 		fail(fmt.Errorf("cannot tell which %s this generator was built with", sdk))
 	}
 	return []byte(fmt.Sprintf("module pulumi-cloudflare-stream-download/sdk/go\n\ngo 1.24\n\nrequire %s %s\n", sdk, version))
+}
+
+// pluginDownloadURL is the Pulumi download URL of a GitHub repository's releases (assets named
+// pulumi-resource-<name>-v<version>-<os>-<arch>.tar.gz under the tag v<version>), from package.json's
+// repository URL (git+https://github.com/<owner>/<repo>.git).
+func pluginDownloadURL(repository string) string {
+	m := regexp.MustCompile(`^(?:git\+)?https://github\.com/([\w.-]+)/([\w.-]+?)(?:\.git)?/?$`).FindStringSubmatch(repository)
+	if m == nil {
+		fail(fmt.Errorf("package.json repository.url %q is not https://github.com/<owner>/<repo>: the plugin is downloaded from that repository's GitHub releases", repository))
+	}
+	return "github://api.github.com/" + m[1] + "/" + m[2]
+}
+
+// writePluginDownloadURL sets schema.json's pluginDownloadURL in place, leaving the rest of the file as it is.
+func writePluginDownloadURL(path, url string) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		fail(err)
+	}
+	key := regexp.MustCompile(`"pluginDownloadURL": *"[^"]*"`)
+	if !key.Match(data) {
+		fail(fmt.Errorf("%s has no \"pluginDownloadURL\" to fill in", path))
+	}
+	updated := key.ReplaceAll(data, []byte(fmt.Sprintf(`"pluginDownloadURL": %q`, url)))
+	if err := os.WriteFile(path, updated, 0o644); err != nil {
+		fail(err)
+	}
 }
 
 func readJSON(path string, v any) {
