@@ -42,7 +42,7 @@ func main() {
 	spec.Version = npm.Version
 	// ...and where to download it: the GitHub releases of package.json's repository, also kept in schema.json.
 	spec.PluginDownloadURL = pluginDownloadURL(npm.Repository.URL)
-	writePluginDownloadURL(schemaPath, spec.PluginDownloadURL)
+	writePluginDownloadURL(schemaPath, spec.PluginDownloadURL, npm.Version)
 
 	generators := map[string]func(*schema.Package) (map[string][]byte, error){
 		"go": func(p *schema.Package) (map[string][]byte, error) {
@@ -118,18 +118,25 @@ func pluginDownloadURL(repository string) string {
 	return "github://api.github.com/" + m[1] + "/" + m[2]
 }
 
-// writePluginDownloadURL sets schema.json's pluginDownloadURL in place, leaving the rest of the file as it is.
-func writePluginDownloadURL(path, url string) {
+// writePluginDownloadURL sets schema.json's pluginDownloadURL in place, and the resource options of the YAML
+// example (which has no SDK to carry them), leaving the rest of each file as it is.
+func writePluginDownloadURL(schemaPath, url, version string) {
+	rewrite(schemaPath, `"pluginDownloadURL": *"[^"]*"`, fmt.Sprintf(`"pluginDownloadURL": %q`, url))
+	example := filepath.Join(filepath.Dir(schemaPath), "examples", "yaml", "Pulumi.yaml")
+	rewrite(example, `pluginDownloadURL: .*`, "pluginDownloadURL: "+url)
+	rewrite(example, `version: .*`, "version: "+version)
+}
+
+func rewrite(path, pattern, replacement string) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		fail(err)
 	}
-	key := regexp.MustCompile(`"pluginDownloadURL": *"[^"]*"`)
-	if !key.Match(data) {
-		fail(fmt.Errorf("%s has no \"pluginDownloadURL\" to fill in", path))
+	key := regexp.MustCompile(pattern)
+	if n := len(key.FindAll(data, -1)); n != 1 {
+		fail(fmt.Errorf("%s: expected one match of %s to fill in, found %d", path, pattern, n))
 	}
-	updated := key.ReplaceAll(data, []byte(fmt.Sprintf(`"pluginDownloadURL": %q`, url)))
-	if err := os.WriteFile(path, updated, 0o644); err != nil {
+	if err := os.WriteFile(path, key.ReplaceAllLiteral(data, []byte(replacement)), 0o644); err != nil {
 		fail(err)
 	}
 }
