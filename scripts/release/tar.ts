@@ -30,7 +30,8 @@ function octal(value: number, length: number): string {
 }
 
 function header(entry: TarEntry, mtime: number): Buffer {
-  if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(entry.name) || entry.name.length > 100) {
+  const segments = entry.name.split("/");
+  if (entry.name.length > 100 || !segments.every((s) => /^[A-Za-z0-9._-]+$/.test(s) && s !== "." && s !== "..")) {
     throw new Error(`tar: "${entry.name}" is not a plain relative path of at most 100 characters`);
   }
   const h = Buffer.alloc(BLOCK);

@@ -1,0 +1,90 @@
+/**
+ * The release archives as the tests meet them: release/ built by `npm run release` (built here when missing or
+ * out of date), and a reader of the archives that checks nothing on the way, so that tests can.
+ */
+import { readFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { gunzipSync } from "node:zlib";
+import { release } from "../../scripts/release";
+import { archiveName, TARGETS, type Target } from "../../scripts/release/plugin";
+import { REPO } from "../../scripts/engine";
+
+export const RELEASE = path.join(REPO, "release");
+
+/** One entry of a tar archive, as its header says. */
+export interface ReadEntry {
+  name: string;
+  mode: number;
+  uid: number;
+  gid: number;
+  uname: string;
+  gname: string;
+  mtime: number;
+  type: string;
+  data: Buffer;
+}
+
+function text(block: Buffer, offset: number, length: number): string {
+  const raw = block.subarray(offset, offset + length);
+  const end = raw.indexOf(0);
+  return raw.subarray(0, end === -1 ? length : end).toString("utf8");
+}
+
+/** The entries of a `.tar.gz`, in archive order. */
+export function readTarGz(file: string): ReadEntry[] {
+  const tar = gunzipSync(readFileSync(file));
+  const entries: ReadEntry[] = [];
+  let at = 0;
+  while (at + 512 <= tar.length) {
+    const block = tar.subarray(at, at + 512);
+    if (block.every((b) => b === 0)) break;
+    const size = parseInt(text(block, 124, 12), 8);
+    entries.push({
+      name: text(block, 0, 100),
+      mode: parseInt(text(block, 100, 8), 8),
+      uid: parseInt(text(block, 108, 8), 8),
+      gid: parseInt(text(block, 116, 8), 8),
+      mtime: parseInt(text(block, 136, 12), 8),
+      type: text(block, 156, 1),
+      uname: text(block, 265, 32),
+      gname: text(block, 297, 32),
+      data: Buffer.from(tar.subarray(at + 512, at + 512 + size)),
+    });
+    at += 512 + Math.ceil(size / 512) * 512;
+  }
+  return entries;
+}
+
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(path.join(REPO, "package.json"), "utf8")) as { version: string }).version;
+}
+
+const LAUNCHER_TARGET = TARGETS.find((t) => !t.nodePackage) as Target;
+
+/**
+ * release/ for this checkout: built by the release script when it is missing, or when a fresh build of the
+ * cheapest archive (a macOS one: bundle and launcher, no Node.js binary) differs from the one there, which
+ * means release/ was built from other sources or another commit.
+ */
+export async function ensureRelease(log: (line: string) => void = () => undefined): Promise<string> {
+  const version = packageVersion();
+  const complete =
+    existsSync(path.join(RELEASE, "SHA256SUMS")) &&
+    TARGETS.every((t) => existsSync(path.join(RELEASE, archiveName(version, t))));
+  if (complete) {
+    const check = mkdtempSync(path.join(tmpdir(), "sd-release-check-"));
+    try {
+      await release({ out: check, targets: [LAUNCHER_TARGET], log: () => undefined });
+      const name = archiveName(version, LAUNCHER_TARGET);
+      if (readFileSync(path.join(check, name)).equals(readFileSync(path.join(RELEASE, name)))) return RELEASE;
+      log("release/ is out of date: building it again");
+    } finally {
+      rmSync(check, { recursive: true, force: true });
+    }
+  } else {
+    log("release/ is missing: building it (npm run release)");
+  }
+  await release({ out: RELEASE, log });
+  return RELEASE;
+}
