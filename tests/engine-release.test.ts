@@ -6,18 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { execFile, execFileSync, spawnSync } from "node:child_process";
-import {
-  createReadStream,
-  existsSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
-import { createServer, type Server } from "node:http";
-import { type AddressInfo } from "node:net";
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
@@ -28,7 +17,7 @@ import { archiveName, executableName, NODE_VERSION, PLUGIN, TARGETS, type Target
 import { ensurePulumiCli, programDir, type ProgramDir, REPO } from "./helpers/engine";
 import { cfId, TOKEN } from "./helpers/fixtures";
 import { call, startPlugin } from "./helpers/plugin";
-import { ensureRelease, packageVersion, readTarGz } from "./helpers/release";
+import { ensureRelease, nodeOn, packageVersion, readTarGz, serveFolder } from "./helpers/release";
 
 const TYPE = "cloudflare-stream:index:StreamDownload";
 const SEA_FUSE = "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2:1";
@@ -38,34 +27,10 @@ const downloadUrl = (JSON.parse(readFileSync(path.join(REPO, "schema.json"), "ut
 
 type StateResource = { type: string; id?: string; outputs?: Record<string, unknown> };
 
-/** The first `node` on a PATH, or undefined. */
-function nodeOn(pathValue: string): string | undefined {
-  const found = spawnSync("/bin/sh", ["-c", "command -v node"], { env: { PATH: pathValue }, encoding: "utf8" });
-  return found.status === 0 ? found.stdout.trim() : undefined;
-}
-
 function which(tool: string): string {
   const found = spawnSync("/bin/sh", ["-c", `command -v ${tool}`], { encoding: "utf8" });
   assert.equal(found.status, 0, `${tool} is on PATH`);
   return found.stdout.trim();
-}
-
-/** Serves the files of a folder over HTTP with Content-Length (the CLI checks it), counting the requests. */
-async function serveFolder(dir: string): Promise<{ url: string; requests: string[]; server: Server }> {
-  const requests: string[] = [];
-  const server = createServer((req, res) => {
-    const name = decodeURIComponent((req.url ?? "/").split("?")[0] ?? "/").replace(/^\/+/, "");
-    requests.push(name);
-    const file = path.join(dir, name);
-    if (!name || name.includes("/") || !existsSync(file)) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { "Content-Type": "application/gzip", "Content-Length": statSync(file).size });
-    createReadStream(file).pipe(res);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, requests, server };
 }
 
 describe("the released plugin through the real Pulumi engine, downloaded by the CLI, with no Node.js on PATH", function () {

@@ -15,16 +15,10 @@ import { sha256sums } from "../scripts/release";
 import { bundlePlugin, launcherScript, minimumNodeMajor, PLUGIN } from "../scripts/release/plugin";
 import { tarGz } from "../scripts/release/tar";
 import { call, startPlugin } from "./helpers/plugin";
-import { packageVersion, readTarGz } from "./helpers/release";
+import { nodeOn, packageVersion, readTarGz } from "./helpers/release";
 
 function json(file: string): Record<string, unknown> {
   return JSON.parse(readFileSync(path.join(REPO, file), "utf8")) as Record<string, unknown>;
-}
-
-/** The first `node` on a PATH, or undefined. */
-function nodeOn(pathValue: string): string | undefined {
-  const found = spawnSync("/bin/sh", ["-c", "command -v node"], { env: { PATH: pathValue }, encoding: "utf8" });
-  return found.status === 0 ? found.stdout.trim() : undefined;
 }
 
 describe("release: the reproducible tar.gz writer", () => {

@@ -2,7 +2,10 @@
  * The release archives as the tests meet them: release/ built by `npm run release` (built here when missing or
  * out of date), and a reader of the archives that checks nothing on the way, so that tests can.
  */
-import { readFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -87,4 +90,28 @@ export async function ensureRelease(log: (line: string) => void = () => undefine
   }
   await release({ out: RELEASE, log });
   return RELEASE;
+}
+
+/** The first `node` on a PATH (as /bin/sh finds it), or undefined. */
+export function nodeOn(pathValue: string): string | undefined {
+  const found = spawnSync("/bin/sh", ["-c", "command -v node"], { env: { PATH: pathValue }, encoding: "utf8" });
+  return found.status === 0 ? found.stdout.trim() : undefined;
+}
+
+/** Serves the files of a folder over HTTP with Content-Length (the CLI checks it), recording the names asked. */
+export async function serveFolder(dir: string): Promise<{ url: string; requests: string[]; server: Server }> {
+  const requests: string[] = [];
+  const server = createServer((req, res) => {
+    const name = decodeURIComponent((req.url ?? "/").split("?")[0] ?? "/").replace(/^\/+/, "");
+    requests.push(name);
+    const file = path.join(dir, name);
+    if (!name || name.includes("/") || !existsSync(file)) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { "Content-Type": "application/gzip", "Content-Length": statSync(file).size });
+    createReadStream(file).pipe(res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, requests, server };
 }
