@@ -7,9 +7,13 @@
 // as those plugins do. .NET's generator lives in github.com/pulumi/pulumi-dotnet, which the proxy refuses.
 //
 // Usage (from the repository root): go run ./scripts/gen-sdk schema.json package.json sdk
+//
+// It also writes the plugin's download URL, derived from package.json's repository, into schema.json and
+// examples/yaml (the one place it is said is package.json).
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -136,7 +140,11 @@ func rewrite(path, pattern, replacement string) {
 	if n := len(key.FindAll(data, -1)); n != 1 {
 		fail(fmt.Errorf("%s: expected one match of %s to fill in, found %d", path, pattern, n))
 	}
-	if err := os.WriteFile(path, key.ReplaceAllLiteral(data, []byte(replacement)), 0o644); err != nil {
+	updated := key.ReplaceAllLiteral(data, []byte(replacement))
+	if bytes.Equal(updated, data) {
+		return // already current: a run that changes nothing writes nothing (tests/sdk.test.ts runs this)
+	}
+	if err := os.WriteFile(path, updated, 0o644); err != nil {
 		fail(err)
 	}
 }
