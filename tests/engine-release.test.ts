@@ -237,6 +237,48 @@ describe("the released plugin through the real Pulumi engine, downloaded by the 
     }
   });
 
+  it("shows the macOS launcher's message through the CLI when no Node.js is on PATH (the darwin archive, run here)", async () => {
+    const program = programDir("examples/yaml");
+    programs.push(program);
+    const home = temp("sd-pulumi-home-");
+    const env = userEnv(home, program.backend);
+    const darwin = TARGETS.find((t) => t.os === "darwin") as Target;
+    await pulumi(
+      [
+        "plugin",
+        "install",
+        "resource",
+        "cloudflare-stream",
+        version,
+        "--file",
+        path.join(REPO, "release", archiveName(version, darwin)),
+      ],
+      program.dir,
+      env,
+    );
+    await pulumi(["stack", "init", "mac", "--non-interactive"], program.dir, env);
+    for (const [key, value] of [
+      ["accountId", account],
+      ["videoId", emulator.createVideo(account)],
+    ]) {
+      await pulumi(["config", "set", key ?? "", value ?? "", "--stack", "mac"], program.dir, env);
+    }
+    const failed = await promisify(execFile)(
+      path.join(bin, "pulumi"),
+      ["up", "--yes", "--skip-preview", "--non-interactive", "--stack", "mac"],
+      { cwd: program.dir, env, encoding: "utf8" },
+    ).then(
+      () => assert.fail("up succeeded without Node.js"),
+      (error: { stdout?: string; stderr?: string }) => `${error.stdout ?? ""}${error.stderr ?? ""}`,
+    );
+    assert.match(failed, /this plugin needs Node\.js 22 or newer on PATH on macOS, and no node is on PATH/);
+    assert.deepEqual(
+      files.requests.filter((r) => r.includes("darwin")),
+      [],
+      "nothing was downloaded",
+    );
+  });
+
   it("runs examples/yaml: the CLI downloads the plugin, then up, refresh after a deletion out of band, destroy", async () => {
     const program = programDir("examples/yaml");
     programs.push(program);

@@ -106,7 +106,8 @@ export function launcherScript(minMajor: number): string {
   return `#!/bin/sh
 # ${PLUGIN} for macOS: runs the provider plugin bundled beside this script (${PLUGIN}.js) with the Node.js
 # on PATH, which must be ${need}. Linux and Windows archives hold a self-contained binary instead.
-here=$(cd "$(dirname "$0")" && pwd) || exit 1
+# The folder of this script, with the shell alone (no dirname: the launcher must work on any PATH).
+case "$0" in */*) here=\${0%/*} ;; *) here=. ;; esac
 if ! command -v node >/dev/null 2>&1; then
   echo "${PLUGIN}: this plugin needs ${need} on PATH on macOS, and no node is on PATH. Install Node.js ${minMajor}+ (for example from nodejs.org or with Homebrew) and run pulumi again." >&2
   exit 1
