@@ -79,12 +79,14 @@ describe("the generated SDKs", function () {
     run("go", ["build", "-trimpath", "./..."], dir);
   });
 
-  it("Python: every module is valid Python and the package carries the plugin's name and version", () => {
+  it("Python: every module is valid Python and the package carries the plugin's name, version and download URL", () => {
     const dir = path.join(tmp, "python");
     cpSync(path.join(SDK, "python"), dir, { recursive: true });
     run("python3", ["-m", "compileall", "-q", "."], dir, process.env);
     const plugin = JSON.parse(readFileSync(path.join(dir, "pulumi_cloudflare_stream", "pulumi-plugin.json"), "utf8"));
     const version = (JSON.parse(readFileSync(path.join(REPO, "package.json"), "utf8")) as { version: string }).version;
-    assert.deepEqual(plugin, { resource: true, name: "cloudflare-stream", version });
+    const server = (JSON.parse(readFileSync(path.join(REPO, "schema.json"), "utf8")) as { pluginDownloadURL: string })
+      .pluginDownloadURL;
+    assert.deepEqual(plugin, { resource: true, name: "cloudflare-stream", version, server });
   });
 });

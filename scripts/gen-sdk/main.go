@@ -7,13 +7,18 @@
 // as those plugins do. .NET's generator lives in github.com/pulumi/pulumi-dotnet, which the proxy refuses.
 //
 // Usage (from the repository root): go run ./scripts/gen-sdk schema.json package.json sdk
+//
+// It also writes the plugin's download URL, derived from package.json's repository, into schema.json and
+// examples/yaml (the one place it is said is package.json).
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime/debug"
 
 	gogen "github.com/pulumi/pulumi/pkg/v3/codegen/go"
@@ -32,10 +37,16 @@ func main() {
 
 	var spec schema.PackageSpec
 	readJSON(schemaPath, &spec)
-	var npm struct{ Version string }
+	var npm struct {
+		Version    string
+		Repository struct{ URL string }
+	}
 	readJSON(packagePath, &npm)
 	// The SDKs carry the plugin's version, so that they ask the engine for the matching plugin.
 	spec.Version = npm.Version
+	// ...and where to download it: the GitHub releases of package.json's repository, also kept in schema.json.
+	spec.PluginDownloadURL = pluginDownloadURL(npm.Repository.URL)
+	writePluginDownloadURL(schemaPath, spec.PluginDownloadURL, npm.Version)
 
 	generators := map[string]func(*schema.Package) (map[string][]byte, error){
 		"go": func(p *schema.Package) (map[string][]byte, error) {
@@ -98,6 +109,44 @@ func goMod() []byte {
 		fail(fmt.Errorf("cannot tell which %s this generator was built with", sdk))
 	}
 	return []byte(fmt.Sprintf("module pulumi-cloudflare-stream-download/sdk/go\n\ngo 1.24\n\nrequire %s %s\n", sdk, version))
+}
+
+// pluginDownloadURL is the Pulumi download URL of a GitHub repository's releases (assets named
+// pulumi-resource-<name>-v<version>-<os>-<arch>.tar.gz under the tag v<version>), from package.json's
+// repository URL (git+https://github.com/<owner>/<repo>.git).
+func pluginDownloadURL(repository string) string {
+	m := regexp.MustCompile(`^(?:git\+)?https://github\.com/([\w.-]+)/([\w.-]+?)(?:\.git)?/?$`).FindStringSubmatch(repository)
+	if m == nil {
+		fail(fmt.Errorf("package.json repository.url %q is not https://github.com/<owner>/<repo>: the plugin is downloaded from that repository's GitHub releases", repository))
+	}
+	return "github://api.github.com/" + m[1] + "/" + m[2]
+}
+
+// writePluginDownloadURL sets schema.json's pluginDownloadURL in place, and the resource options of the YAML
+// example (which has no SDK to carry them), leaving the rest of each file as it is.
+func writePluginDownloadURL(schemaPath, url, version string) {
+	rewrite(schemaPath, `"pluginDownloadURL": *"[^"]*"`, fmt.Sprintf(`"pluginDownloadURL": %q`, url))
+	example := filepath.Join(filepath.Dir(schemaPath), "examples", "yaml", "Pulumi.yaml")
+	rewrite(example, `pluginDownloadURL: .*`, "pluginDownloadURL: "+url)
+	rewrite(example, `version: .*`, "version: "+version)
+}
+
+func rewrite(path, pattern, replacement string) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		fail(err)
+	}
+	key := regexp.MustCompile(pattern)
+	if n := len(key.FindAll(data, -1)); n != 1 {
+		fail(fmt.Errorf("%s: expected one match of %s to fill in, found %d", path, pattern, n))
+	}
+	updated := key.ReplaceAllLiteral(data, []byte(replacement))
+	if bytes.Equal(updated, data) {
+		return // already current: a run that changes nothing writes nothing (tests/sdk.test.ts runs this)
+	}
+	if err := os.WriteFile(path, updated, 0o644); err != nil {
+		fail(err)
+	}
 }
 
 func readJSON(path string, v any) {

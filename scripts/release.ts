@@ -1,0 +1,92 @@
+/**
+ * `npm run release`: every file a user installs, in release/ (ignored by git), as a GitHub release of the
+ * repository holds them:
+ * - the provider plugin's archives, one per OS and architecture (scripts/release/plugin.ts);
+ * - SHA256SUMS, in the format of `sha256sum` (`sha256sum -c SHA256SUMS` checks them).
+ *
+ * The same commit gives byte-identical files: every archive entry has the commit's time as its mtime
+ * (SOURCE_DATE_EPOCH overrides it). Downloaded Node.js packages are cached (scripts/release/node-dist.ts).
+ *
+ *   npm run release                 # everything into release/
+ *   npm run release -- --out <dir>  # elsewhere
+ */
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { REPO } from "./engine";
+import { buildPluginArchives, type Target } from "./release/plugin";
+
+/** What a release build writes, and where. */
+export interface ReleaseOptions {
+  out?: string;
+  /** Only these plugin platforms (all when unset). */
+  targets?: readonly Target[];
+  log?: (line: string) => void;
+}
+
+/** The mtime of every archive entry: SOURCE_DATE_EPOCH, else the time of the commit checked out. */
+export function sourceDateEpoch(repo: string): number {
+  const fromEnv = process.env.SOURCE_DATE_EPOCH?.trim();
+  if (fromEnv) {
+    if (!/^\d+$/.test(fromEnv)) throw new Error(`SOURCE_DATE_EPOCH must be whole seconds, got "${fromEnv}"`);
+    return Number(fromEnv);
+  }
+  try {
+    return Number(execFileSync("git", ["log", "-1", "--format=%ct"], { cwd: repo, encoding: "utf8" }).trim());
+  } catch (error) {
+    throw new Error("not a git checkout: set SOURCE_DATE_EPOCH to the time the archives should carry", {
+      cause: error,
+    });
+  }
+}
+
+/** `<sha256>  <name>` for each file, sorted by name: what `sha256sum *` prints. */
+export function sha256sums(dir: string, names: string[]): string {
+  return [...names]
+    .sort()
+    .map(
+      (name) =>
+        `${createHash("sha256")
+          .update(readFileSync(path.join(dir, name)))
+          .digest("hex")}  ${name}\n`,
+    )
+    .join("");
+}
+
+/** Builds the release into `out` (emptied first) and returns the names of the files written. */
+export async function release(options: ReleaseOptions = {}): Promise<string[]> {
+  const out = options.out ?? path.join(REPO, "release");
+  const log = options.log ?? ((line: string) => console.log(`release: ${line}`));
+  const { version } = JSON.parse(readFileSync(path.join(REPO, "package.json"), "utf8")) as { version: string };
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  const mtime = sourceDateEpoch(REPO);
+
+  await buildPluginArchives({ repo: REPO, out, version, mtime, targets: options.targets, log });
+
+  // The SDK packages (Python sdist and wheel, Node.js SDK tarball) are added here, into `out`, by
+  // scripts/release/sdks.ts, before the checksums are written.
+
+  const names = readdirSync(out).filter((name) => name !== "SHA256SUMS");
+  writeFileSync(path.join(out, "SHA256SUMS"), sha256sums(out, names));
+  log(`${names.length} files and SHA256SUMS in ${out}`);
+  return [...names, "SHA256SUMS"].sort();
+}
+
+if (require.main === module) {
+  const args = process.argv.slice(2);
+  const at = args.indexOf("--out");
+  if (args.length > 0 && (at !== 0 || args.length !== 2)) {
+    console.error(`release: unknown arguments "${args.join(" ")}"; usage: npm run release [-- --out <dir>]`);
+    process.exit(2);
+  }
+  const started = Date.now();
+  release({ out: at === 0 ? path.resolve(args[1] ?? "") : undefined }).then(
+    () => console.log(`release: done in ${((Date.now() - started) / 1000).toFixed(1)} s`),
+    (error: unknown) => {
+      console.error(`release: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    },
+  );
+}
