@@ -83,7 +83,7 @@ describe("pulumi-resource-cloudflare-stream over gRPC", function () {
   it("CheckConfig marks credentials secret and names bad keys without echoing a credential", async () => {
     const ok = await rpc("checkConfig", new CheckRequest().setNews(struct({ apiToken: TOKEN, email: "a@b.c" })));
     assert.deepEqual(ok.getFailuresList(), []);
-    assert.deepEqual(ok.getInputs()?.toJavaScript(), { apiToken: secret(TOKEN), email: "a@b.c" });
+    assert.deepEqual(ok.getInputs()?.toJavaScript(), { apiToken: secret(TOKEN), email: secret("a@b.c") });
 
     const bad = await rpc(
       "checkConfig",
