@@ -54,7 +54,11 @@ for (const makeFace of FACES)
        * Time that moves only when the code under test sleeps, read by the provider and the emulator alike: a
        * schedule then plays out the same on an idle or a loaded machine, and what it costs is exact.
        */
-      function virtualTime(): { clock: { now(): number; sleep(ms: number): Promise<void> }; restore(): void } {
+      function virtualTime(): {
+        clock: { now(): number; sleep(ms: number): Promise<void> };
+        advance(ms: number): void;
+        restore(): void;
+      } {
         let now = Date.now();
         const real = emulator.options.now;
         emulator.options.now = () => now;
@@ -64,6 +68,9 @@ for (const makeFace of FACES)
             sleep: async (ms) => {
               now += Math.max(0, ms);
             },
+          },
+          advance: (ms) => {
+            now += ms;
           },
           restore: () => (emulator.options.now = real),
         };
@@ -375,10 +382,10 @@ for (const makeFace of FACES)
         }
 
         it("returns fresh status and percent for the managed types", async () => {
-          const { p, outs } = await created();
+          const time = virtualTime(); // the emulator's time stands still until advanced, however slow the machine
+          const { p, outs } = await created().finally(() => time.advance(350)); // past the 300 ms generation
           assert.match(outs.default?.status ?? "", IN_PROGRESS);
-          await new Promise((r) => setTimeout(r, 350));
-          const result = await p.read(`${account}/${video}`, outs);
+          const result = await p.read(`${account}/${video}`, outs).finally(time.restore);
           assert.equal(result.id, `${account}/${video}`);
           assert.equal(result.props?.default?.status, "ready");
           assert.equal(result.props?.audio?.percentComplete, 100);

@@ -65,10 +65,11 @@ describe("reading Cloudflare tolerantly, through the provider", () => {
   });
 
   it("says the download disappeared, and what commonly causes it, when two reads in a row miss it", async () => {
-    emulator.options.generationMs = 2000;
+    // Longer than the test can run, so the deletion lands while the provider waits, however loaded the machine.
+    emulator.options.generationMs = 10 * 60 * 1000;
     const p = providerFor(emulator);
     const creating = p.create(inputs({ downloadTypes: ["default", "audio"] }));
-    await new Promise((r) => setTimeout(r, 150));
+    while (emulator.storedDownloads(account, video).length < 2) await new Promise((r) => setTimeout(r, 10));
     // Another client's legacy DELETE: what the delete of a cloudflare.StreamDownload sends.
     await new CloudflareClient({ baseUrl: emulator.baseUrl, credentials: { kind: "token", token: TOKEN } }).request(
       "DELETE",
