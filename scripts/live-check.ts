@@ -67,7 +67,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     }
     const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
     if (value === undefined || (eq < 0 && value.startsWith("--"))) throw new UsageError(`missing value for ${flag}`);
-    if (given.has(flag)) throw new UsageError(`${flag} is given twice ("${given.get(flag)}" and "${value}")`);
+    // The values are not repeated: they may be an account id or a video uid, which the output never shows.
+    if (given.has(flag)) throw new UsageError(`${flag} is given twice; give it once`);
     given.set(flag, value);
   }
   const replay = given.get("--replay");

@@ -51,6 +51,32 @@ for (const makeFace of FACES)
           .sort();
       }
 
+      /**
+       * Time that moves only when the code under test sleeps, read by the provider and the emulator alike: a
+       * schedule then plays out the same on an idle or a loaded machine, and what it costs is exact.
+       */
+      function virtualTime(): {
+        clock: { now(): number; sleep(ms: number): Promise<void> };
+        advance(ms: number): void;
+        restore(): void;
+      } {
+        let now = Date.now();
+        const real = emulator.options.now;
+        emulator.options.now = () => now;
+        return {
+          clock: {
+            now: () => now,
+            sleep: async (ms) => {
+              now += Math.max(0, ms);
+            },
+          },
+          advance: (ms) => {
+            now += ms;
+          },
+          restore: () => (emulator.options.now = real),
+        };
+      }
+
       async function failure(promise: Promise<unknown>): Promise<Error> {
         try {
           await promise;
@@ -252,8 +278,9 @@ for (const makeFace of FACES)
       describe("create", () => {
         it("creates both types, waits until they are ready, and reports progress", async () => {
           emulator.options.generationMs = 600;
-          const p = await make();
-          const { id, outs } = await p.create(inputs({ downloadTypes: ["default", "audio"] }));
+          const time = virtualTime();
+          const p = await make({ clock: time.clock });
+          const { id, outs } = await p.create(inputs({ downloadTypes: ["default", "audio"] })).finally(time.restore);
           assert.equal(id, `${account}/${video}`);
           assert.equal(outs?.default?.status, "ready");
           assert.equal(outs?.default?.percentComplete, 100);
@@ -278,19 +305,24 @@ for (const makeFace of FACES)
           assert.ok(p.lines.some((l) => /default and audio ready after/.test(l)));
         });
 
-        it("notices readiness soon after it happens", async () => {
+        it("notices readiness soon after it happens, in few requests (on the provider's and the emulator's clock)", async () => {
           emulator.options.generationMs = 1000;
-          await (await make({ poll: { ...FAST_POLL, firstPollMs: 300, marginMs: 30 } })).create(inputs());
-          const returned = Date.now();
-          const readyAt = emulator.storedDownloads(account, video)[0]?.readyAt ?? 0;
+          const time = virtualTime();
+          const p = await make({ clock: time.clock, poll: { ...FAST_POLL, firstPollMs: 300, marginMs: 30 } });
+          const started = time.clock.now();
+          await p.create(inputs()).finally(time.restore);
+          const returned = time.clock.now();
+          const download = emulator.storedDownloads(account, video)[0];
+          const readyAt = download?.readyAt ?? Infinity;
           assert.ok(returned >= readyAt, "returned only once ready");
           if (smooth) {
-            assert.ok(returned - readyAt < 250, `late by ${returned - readyAt} ms`);
+            // 30 % seen at 300 ms puts the finish at 1000 ms; the next look is one margin (30 ms) after it.
+            assert.equal(returned - readyAt, 30, "late by the policy's margin");
             // A GET of the downloads and one of the video (in parallel), the POST, and two reads of the list.
-            assert.ok(emulator.requests.length <= 5, `requests: ${emulator.requests.length}`);
+            assert.equal(emulator.requests.length, 5, `requests: ${emulator.requests.length}`);
           } else {
             // No progress to estimate from: each wait is half the time waited so far, so at most half late.
-            assert.ok(returned - readyAt < 600, `late by ${returned - readyAt} ms`);
+            assert.ok(returned - readyAt <= (returned - started) / 2, `late by ${returned - readyAt} ms`);
             assert.ok(emulator.requests.length <= 9, `requests: ${emulator.requests.length}`);
           }
         });
@@ -403,10 +435,10 @@ for (const makeFace of FACES)
         }
 
         it("returns fresh status and percent for the managed types", async () => {
-          const { p, outs } = await created();
+          const time = virtualTime(); // the emulator's time stands still until advanced, however slow the machine
+          const { p, outs } = await created().finally(() => time.advance(350)); // past the 300 ms generation
           assert.match(outs.default?.status ?? "", IN_PROGRESS);
-          await new Promise((r) => setTimeout(r, 350));
-          const result = await p.read(`${account}/${video}`, outs);
+          const result = await p.read(`${account}/${video}`, outs).finally(time.restore);
           assert.equal(result.id, `${account}/${video}`);
           assert.equal(result.props?.default?.status, "ready");
           assert.equal(result.props?.audio?.percentComplete, 100);
@@ -571,10 +603,28 @@ for (const makeFace of FACES)
           const p = await make();
           const outs = (await p.create(inputs({ downloadTypes: ["default", "audio"], waitForReady: false })))
             .outs as StreamDownloadOutputs;
+          const sent = () =>
+            emulator.requests
+              .map((r) => `${r.method} ${r.path.replace(`/accounts/${account}/stream/${video}`, "")} ${r.status}`)
+              .sort();
+
+          // The audio download was deleted outside Pulumi: its DELETE answers 404, and the delete succeeds.
           emulator.deleteDownload(account, video, "audio");
+          emulator.resetRequests();
           await p.delete("id", outs);
+          assert.deepEqual(sent(), ["DELETE /downloads/audio 404", "DELETE /downloads/default 200"]);
+          assert.deepEqual(liveTypes(), [], "the default download was deleted");
+
+          // The whole video is gone: both DELETEs answer 404, once each (a 404 is not retried), and it succeeds.
+          emulator.createDownload(account, video, "default", { ready: true });
           emulator.deleteVideo(account, video);
+          emulator.resetRequests();
           await p.delete("id", outs);
+          assert.deepEqual(sent(), ["DELETE /downloads/audio 404", "DELETE /downloads/default 404"]);
+          assert.deepEqual(
+            emulator.allDownloads().filter((d) => d.uid === video),
+            [],
+          );
         });
 
         it("fails with the video and cause when a delete keeps failing", async () => {

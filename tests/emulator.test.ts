@@ -348,13 +348,26 @@ describe("Cloudflare Stream emulator", () => {
       const real = await startEmulator({ generationMs: 150 });
       try {
         const uid = real.createVideo(ACCOUNT);
-        await call(real, "POST", videoPath(uid, "/downloads/default"));
-        assert.equal(real.downloads(ACCOUNT, uid).default?.status, "inprogress");
-        await new Promise((r) => setTimeout(r, 200));
-        const d = result(await call<WireDownloads>(real, "GET", videoPath(uid, "/downloads"))).default;
-        assert.deepEqual([d?.status, d?.percentComplete], ["ready", 100]);
+        const before = Date.now();
+        const created = result(await call<WireDownload>(real, "POST", videoPath(uid, "/downloads/default")));
+        const after = Date.now();
+        assert.equal(created.status, "inprogress", "answered at the moment of creation, before generationMs");
         const stored = real.storedDownloads(ACCOUNT, uid)[0];
-        assert.ok(stored && stored.readyAt <= Date.now());
+        assert.ok(stored && stored.createdAt >= before && stored.createdAt <= after, "created on the real clock");
+        assert.equal(stored.readyAt - stored.createdAt, 150);
+        // Read until ready (however loaded the machine): never before readyAt by the real clock, then 100 %.
+        let d: WireDownload | undefined;
+        let readAt = 0;
+        do {
+          await new Promise((r) => setTimeout(r, 20));
+          readAt = Date.now();
+          d = result(await call<WireDownloads>(real, "GET", videoPath(uid, "/downloads"))).default;
+          // A read that starts at or after readyAt arrives after it too: it must say ready.
+          if (d?.status !== "ready") assert.ok(readAt < stored.readyAt, "still in progress after readyAt");
+        } while (d?.status !== "ready");
+        const arrivedAt = real.requests.at(-1)?.at ?? 0;
+        assert.ok(arrivedAt >= stored.readyAt, "not ready before generationMs had passed");
+        assert.deepEqual([d.status, d.percentComplete], ["ready", 100]);
       } finally {
         await real.close();
       }
@@ -669,10 +682,14 @@ describe("Cloudflare Stream emulator", () => {
         () => "failed",
       );
       while (emu.requests.length < 2) await new Promise((r) => setTimeout(r, 5));
-      const started = Date.now();
+      // The hang never ends by itself (no timeout on either side), so close() resolving at all shows it did not
+      // wait for the request; and the request fails only because close() cut it.
+      const events: string[] = [];
+      void hanging.then((outcome) => events.push(`request ${outcome}`));
       await emu.close();
-      assert.ok(Date.now() - started < 500, "close() did not wait for the hung request");
+      events.push("closed");
       assert.equal(await hanging, "failed");
+      assert.deepEqual(events, ["closed", "request failed"]);
     });
 
     it("sends a truncated JSON body that fails to parse", async () => {

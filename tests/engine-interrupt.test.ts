@@ -302,31 +302,46 @@ describe("interrupting pulumi up while StreamDownloads wait (real CLI processes)
   });
 
   it("a second SIGINT stops at once and leaves pending creates; the recovery and up adopt the downloads", async () => {
-    const { cli, createdAt, readyAt } = await upUntilWaiting();
-    const signalled = Date.now();
-    process.kill(cli.pid, "SIGINT");
-    await waitFor("pulumi to notice the first SIGINT", () => /\^C received/.test(cli.output()), 60_000, cli);
-    process.kill(cli.pid, "SIGINT");
-    const exit = await cli.exited;
-    const seconds = ((exit.at - signalled) / 1000).toFixed(1);
-    console.log(`      two SIGINTs: pulumi exited with code ${exit.code} after ${seconds} s`);
+    // The downloads take longer than this test may run, so both SIGINTs land while the provider waits however
+    // loaded the machine is; once pulumi has exited, the emulator's clock jumps past their readiness.
+    const realNow = emulator.options.now;
+    emulator.options.generationMs = 9 * 60 * 1000;
+    try {
+      const { cli, createdAt, readyAt } = await upUntilWaiting();
+      const signalled = Date.now();
+      process.kill(cli.pid, "SIGINT");
+      await waitFor("pulumi to notice the first SIGINT", () => /\^C received/.test(cli.output()), 60_000, cli);
+      process.kill(cli.pid, "SIGINT");
+      const exit = await cli.exited;
+      const seconds = ((exit.at - signalled) / 1000).toFixed(1);
+      console.log(`      two SIGINTs: pulumi exited with code ${exit.code} after ${seconds} s`);
 
-    assert.notEqual(exit.code, 0, cli.output());
-    assert.match(cli.output(), /\^C received; terminating/);
-    assert.match(cli.output(), /creating \(interrupted\)/);
-    assert.ok(exit.at < readyAt, "pulumi did not wait for the downloads");
-    await assertNoProcessLeft();
-    const d = await deployment();
-    assert.deepEqual(pendingCreates(d), ["creating keynote", "creating talk"]);
-    assert.ok(!(d.resources ?? []).some((r) => r.type.endsWith("StreamDownload")), "nothing recorded as created");
+      assert.notEqual(exit.code, 0, cli.output());
+      assert.match(cli.output(), /\^C received; terminating/);
+      assert.match(cli.output(), /creating \(interrupted\)/);
+      assert.deepEqual(
+        specs.flatMap((s) => BOTH.map((t) => emulator.downloads(account, s.identifier)[t]?.status)),
+        ["inprogress", "inprogress", "inprogress", "inprogress"],
+        "pulumi did not wait for the downloads: they are still being generated",
+      );
+      await assertNoProcessLeft();
+      const d = await deployment();
+      assert.deepEqual(pendingCreates(d), ["creating keynote", "creating talk"]);
+      assert.ok(!(d.resources ?? []).some((r) => r.type.endsWith("StreamDownload")), "nothing recorded as created");
 
-    emulator.resetRequests();
-    await recoverInterruptedUp();
-    const { code, output } = await runCli(["up", "--yes", "--skip-preview"]);
-    assert.equal(code, 0, output);
-    assert.match(output, /adopting the existing download/);
-    assert.deepEqual(writes(), [], "nothing is created again, nothing deleted");
-    await assertConverged(createdAt);
+      const jump = readyAt - Date.now();
+      emulator.options.now = () => Date.now() + jump;
+      emulator.resetRequests();
+      await recoverInterruptedUp();
+      const { code, output } = await runCli(["up", "--yes", "--skip-preview"]);
+      assert.equal(code, 0, output);
+      assert.match(output, /adopting the existing download/);
+      assert.deepEqual(writes(), [], "nothing is created again, nothing deleted");
+      await assertConverged(createdAt);
+    } finally {
+      emulator.options.now = realNow;
+      emulator.options.generationMs = GENERATION_MS;
+    }
   });
 
   it("SIGKILL of the whole process tree leaves a lock and pending creates; the recovery and up adopt them", async () => {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { Stack } from "@pulumi/pulumi/automation";
+import type { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { type Emulator, startEmulator } from "../src/emulator/server";
@@ -159,7 +159,12 @@ describe("StreamDownload through the real Pulumi engine", function () {
     assert.deepEqual(types(video), []);
   }
 
-  it("after a token rotation, says to run up first; up records the new token; refresh and destroy then work", async () => {
+  /** The environment of every later `pulumi` run of this stack (and so of its provider processes). */
+  function stackEnv(): Record<string, string> {
+    return (stack.workspace as LocalWorkspace).envVars;
+  }
+
+  it("after a token rotation, says to run up first (a new CLOUDFLARE_API_TOKEN does not win); up records the new token; refresh and destroy then work", async () => {
     const video = emulator.createVideo(account);
     await setResources([{ name: "talk", accountId: account, identifier: video }]);
     await stack.up(collect);
@@ -167,12 +172,23 @@ describe("StreamDownload through the real Pulumi engine", function () {
     emulator.options.token = rotated; // the old token is revoked
     try {
       await stack.setConfig("cloudflare:apiToken", { value: rotated, secret: true });
+      // The new token in the environment too: the provider process gets it, and the recorded config still wins.
+      stackEnv().CLOUDFLARE_API_TOKEN = rotated;
+      emulator.resetRequests();
       await assert.rejects(stack.refresh(collect), (error: Error) => {
         assert.match(error.message, /401|403/);
         assert.match(error.message, /If you rotated it: .*run pulumi up once with the new token/);
         assert.ok(!error.message.includes(TOKEN), "no token in the error");
         return true;
       });
+      assert.ok(emulator.requests.length > 0, "refresh reached Cloudflare");
+      assert.deepEqual(
+        [...new Set(emulator.requests.map((r) => r.status))],
+        [403],
+        "with the recorded (revoked) token: neither the new config nor the new environment variable won",
+      );
+      await assert.rejects(stack.destroy(collect), /403/, "destroy too uses the recorded token");
+      assert.deepEqual(types(video), ["default"], "the failed destroy deleted nothing");
       const up = await stack.up(collect);
       assert.equal(up.summary.result, "succeeded");
       await stack.refresh(collect);
@@ -180,6 +196,73 @@ describe("StreamDownload through the real Pulumi engine", function () {
       assert.deepEqual(types(video), [], "destroy with the rotated token deleted the download");
     } finally {
       emulator.options.token = TOKEN;
+    }
+  });
+
+  it("with the token only in CLOUDFLARE_API_TOKEN (no config), a rotated token works at once: nothing was recorded", async () => {
+    await stack.removeConfig("cloudflare:apiToken");
+    const video = emulator.createVideo(account);
+    await setResources([{ name: "talk", accountId: account, identifier: video }]);
+    await stack.up(collect); // with CLOUDFLARE_API_TOKEN=TOKEN, from this stack's environment
+    const rotated = `${TOKEN}-rotated`;
+    emulator.options.token = rotated;
+    try {
+      stackEnv().CLOUDFLARE_API_TOKEN = rotated;
+      emulator.resetRequests();
+      await stack.refresh(collect);
+      assert.ok(emulator.requests.length > 0 && emulator.requests.every((r) => r.status === 200), "refresh used it");
+      await stack.destroy(collect);
+      assert.deepEqual(types(video), [], "destroy with the new token from the environment deleted the download");
+    } finally {
+      emulator.options.token = TOKEN;
+    }
+  });
+
+  it("keeps the API key and its email (both set --secret) out of state, engine output and errors", async () => {
+    const apiKey = "5f3c2a9b8e7d6c5b4a3928171615141312111";
+    const email = "stream-owner@example.org";
+    emulator.options.apiKey = apiKey;
+    emulator.options.email = email;
+    try {
+      await stack.removeConfig("cloudflare:apiToken");
+      stackEnv().CLOUDFLARE_API_TOKEN = ""; // the key pair is the only credential
+      await stack.setConfig("cloudflare:apiKey", { value: apiKey, secret: true });
+      await stack.setConfig("cloudflare:email", { value: email, secret: true });
+      const video = emulator.createVideo(account);
+      await setResources([{ name: "talk", accountId: account, identifier: video }]);
+      emulator.resetRequests();
+      await stack.up({ ...collect, debug: true, logVerbosity: 3, logToStdErr: true });
+      assert.deepEqual(types(video), ["default"]);
+      assert.deepEqual([...new Set(emulator.requests.map((r) => r.auth))], ["key"], "it authenticated with the key");
+
+      const exported = exportStackText(program, stack.name);
+      for (const [name, value] of [
+        ["API key", apiKey],
+        ["email", email],
+      ] as const) {
+        assert.ok(!exported.includes(value), `no ${name} in pulumi stack export`);
+        for (const file of filesUnder(program.backend)) {
+          assert.ok(!readFileSync(file, "utf8").includes(value), `no ${name} in the state file ${file}`);
+        }
+      }
+      emulator.addFault({ path: "/downloads", fault: { kind: "status", status: 400 }, times: Infinity });
+      await stack.refresh({ ...collect, debug: true }).catch((e: Error) => log.push(e.message));
+      emulator.clearFaults();
+      const text = log.join("\n");
+      assert.match(text, /400/, "the failed refresh's error was captured");
+      assert.ok(!text.includes(apiKey) && !text.includes(email), "no key or email in engine output or errors");
+      await stack.destroy(collect);
+      assert.deepEqual(types(video), []);
+
+      // Why the README says to set the email with --secret too: the engine records the whole stack config as
+      // the dynamic provider's inputs, before any code of this package runs, so a plain email lands in state.
+      await stack.setConfig("cloudflare:email", { value: email });
+      await stack.up(collect);
+      assert.ok(exportStackText(program, stack.name).includes(`"cloudflare:email": "${email}"`));
+      await stack.destroy(collect);
+    } finally {
+      emulator.options.apiKey = "test-key";
+      emulator.options.email = "test@example.com";
     }
   });
 

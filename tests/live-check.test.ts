@@ -16,6 +16,8 @@ import { cfId, TOKEN } from "./helpers/fixtures";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
 const FIXTURE = path.join(REPO_ROOT, "tests", "fixtures", "live-check-keyed.json");
+/** Written by hand from the example answers in Cloudflare's published API reference (see its note). */
+const DOCUMENTED = path.join(REPO_ROOT, "tests", "fixtures", "live-check-documented.json");
 const LAST_LINE = /^live-check: (\d+) calls, (\d+) differences from the emulator$/;
 
 /** The environment of a child process, without any Cloudflare credential of the machine running the tests. */
@@ -66,6 +68,37 @@ function lastLine(run: Run): { calls: number; differences: number } {
 
 function differenceLines(run: Run): string[] {
   return run.out.filter((l) => l.startsWith("difference: "));
+}
+
+/** Every string in a JSON value, keys and values, however deep. */
+function allStrings(value: unknown, out: string[] = []): string[] {
+  if (typeof value === "string") out.push(value);
+  else if (Array.isArray(value)) for (const v of value) allStrings(v, out);
+  else if (value !== null && typeof value === "object") {
+    for (const [key, v] of Object.entries(value)) {
+      out.push(key);
+      allStrings(v, out);
+    }
+  }
+  return out;
+}
+
+/**
+ * Asserts that no private value (credential, email, account id, video uid, customer code) appears, in any case,
+ * in any string of the transcript file (when given) or in any line the run printed.
+ */
+function assertNothingPrivate(what: string, run: Run, file: string | undefined, secrets: Record<string, string>): void {
+  const texts: Array<[string, string]> = [...run.out, ...run.err].map((l) => ["console", l]);
+  if (file !== undefined) {
+    const parsed: unknown = JSON.parse(readFileSync(file, "utf8"));
+    for (const s of allStrings(parsed)) texts.push(["transcript", s]);
+  }
+  assert.ok(texts.length > 0, `${what}: something was printed or written`);
+  for (const [name, secret] of Object.entries(secrets)) {
+    for (const [where, text] of texts) {
+      assert.ok(!text.toLowerCase().includes(secret.toLowerCase()), `${what}: the ${where} shows the ${name}: ${text}`);
+    }
+  }
 }
 
 describe("live check", function () {
@@ -318,6 +351,32 @@ describe("live check", function () {
       assert.deepEqual(lastLine(run), { calls: 9, differences: 1 });
     });
 
+    it("replays the fixture written by hand from Cloudflare's documented examples, and names where they differ from our reading", async () => {
+      const run = await runInProcess(["--replay", DOCUMENTED], cleanEnv());
+
+      assert.equal(run.code, 0, run.err.join("\n"));
+      // The documents' examples agree with the emulator's default dialect in every shape (the single download as
+      // the create's answer, numbers as numbers, documented statuses) but one: their audio download's URL names
+      // default.mp4, where the documented form (and the emulator) says audio.m4a.
+      const wrongUrl = (where: string) =>
+        `difference: ${where}: live "https://customer-<code>.cloudflarestream.com/<video>/downloads/default.mp4", ` +
+        "emulator the documented form https://customer-<code>.cloudflarestream.com/<video>/downloads/audio.m4a";
+      assert.deepEqual(differenceLines(run), [
+        wrongUrl("POST downloads/audio $.url"),
+        wrongUrl("GET downloads (wait 1, after) $.audio.url"),
+      ]);
+      assert.deepEqual(lastLine(run), { calls: 7, differences: 2 });
+      // The documents' example ids and customer code are redacted on the way in, like a live run's.
+      const printed = run.out.join("\n");
+      for (const id of ["023e105f4ecef8ad9ca31a8372d0c353", "ea95132c15732412d22c1476fa83f27a", "m033z5x00ks6nunl"]) {
+        assert.ok(!printed.includes(id), `the replay prints ${id}`);
+      }
+      assert.match(
+        printed,
+        /^POST \/accounts\/<account>\/stream\/<video>\/downloads\/default 200 single download: ready/m,
+      );
+    });
+
     it("refuses a file that is not a transcript, naming it, with exit 2", async () => {
       const file = path.join(dir, "not-a-transcript.json");
       writeFileSync(file, JSON.stringify({ calls: [] }));
@@ -328,6 +387,152 @@ describe("live check", function () {
         run.err.join("\n"),
         new RegExp(`"${file.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}" is not a live-check transcript`),
       );
+    });
+  });
+
+  describe("nothing private, on every path (every string of the transcript and every console line)", () => {
+    const customerCode = "zq8x4k2m9v7w3y5t";
+    const apiKey = "c2547eb745079dac9320b638f5e225cf483cc";
+    const email = "video-owner@example.org";
+
+    /** A stand-in that accepts a token, or the key pair above, with a known customer code. */
+    async function privateStandIn(options: EmulatorOptions = {}) {
+      const s = await standIn({ customerCode, apiKey, email, ...options });
+      const secrets = { token: TOKEN, "API key": apiKey, email, "account id": s.account, "video uid": s.video };
+      return { ...s, secrets: { ...secrets, "customer code": customerCode } };
+    }
+    const keyEnv = (emulator: Emulator) =>
+      cleanEnv({ CLOUDFLARE_API_KEY: apiKey, CLOUDFLARE_EMAIL: email, CLOUDFLARE_BASE_URL: emulator.baseUrl });
+
+    it("on success, with a token and with the key and email", async () => {
+      for (const [credential, env] of [
+        ["token", envFor],
+        ["key and email", keyEnv],
+      ] as const) {
+        const { emulator, account, video, secrets } = await privateStandIn();
+        const file = path.join(dir, `success-${credential.replace(/ /g, "-")}.json`);
+        const run = await runInProcess(["--account", account, "--video", video, "--json", file], env(emulator));
+        assert.equal(run.code, 0, run.out.join("\n"));
+        assert.equal(lastLine(run).calls, emulator.requests.length);
+        assertNothingPrivate(`success (${credential})`, run, file, secrets);
+      }
+    });
+
+    it("when a token that cannot write gets a 403 at the first create, even if Cloudflare's message names the ids", async () => {
+      const { emulator, account, video, secrets } = await privateStandIn();
+      const said = `Unauthorized to access /accounts/${account}/stream/${video}/downloads/default as ${email}`;
+      emulator.addFault({
+        method: "POST",
+        path: "/downloads/",
+        fault: {
+          kind: "status",
+          status: 403,
+          body: JSON.stringify({
+            success: false,
+            errors: [{ code: 10000, message: said }],
+            messages: [],
+            result: null,
+          }),
+        },
+      });
+      const file = path.join(dir, "forbidden.json");
+      const run = await runInProcess(["--account", account, "--video", video, "--json", file], keyEnv(emulator));
+
+      assert.equal(run.code, 1);
+      assert.match(run.out.join("\n"), /the live API failed after 3 calls: Cloudflare API 403 Forbidden/);
+      const transcript = JSON.parse(readFileSync(file, "utf8")) as {
+        outcome: string;
+        calls: Array<{ error?: string }>;
+      };
+      assert.match(
+        transcript.outcome,
+        /^failed: Cloudflare API 403 Forbidden: POST \/accounts\/<account>\/stream\/<video>\//,
+      );
+      assert.match(transcript.calls[2]?.error ?? "", /Unauthorized to access \/accounts\/<account>\/stream\/<video>\//);
+      assertNothingPrivate("a 403 at the first create", run, file, secrets);
+    });
+
+    it("when the deadline passes before the downloads are ready", async () => {
+      const { emulator, account, video, secrets } = await privateStandIn({ generationMs: 120_000 });
+      const file = path.join(dir, "deadline.json");
+      const run = await runInProcess(
+        ["--account", account, "--video", video, "--timeout", "1", "--json", file],
+        envFor(emulator),
+      );
+
+      assert.equal(run.code, 0, run.out.join("\n"));
+      assert.match(run.out.join("\n"), /not ready within the timeout/);
+      assert.match(String((JSON.parse(readFileSync(file, "utf8")) as { outcome: string }).outcome), /^timed out/);
+      assertNothingPrivate("the deadline", run, file, secrets);
+      assert.deepEqual(emulator.allDownloads(), []);
+    });
+
+    it("on Ctrl-C while waiting (a real SIGINT to the command)", async () => {
+      const { emulator, account, video, secrets } = await privateStandIn({ generationMs: 120_000 });
+      const file = path.join(dir, "interrupted.json");
+      const child = spawn(
+        process.execPath,
+        [
+          "-r",
+          "ts-node/register/transpile-only",
+          "scripts/live-check.ts",
+          "--account",
+          account,
+          "--video",
+          video,
+        ].concat(["--json", file]),
+        { cwd: REPO_ROOT, env: keyEnv(emulator), stdio: ["ignore", "pipe", "pipe"] },
+      );
+      const run: Run = { code: -1, out: [], err: [] };
+      let stdout = "";
+      let stderr = "";
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+      await new Promise<void>((resolve) =>
+        child.stdout.on("data", (chunk: Buffer) => {
+          stdout += chunk.toString();
+          if (/^POST .*downloads\/audio 200/m.test(stdout)) resolve();
+        }),
+      );
+      child.kill("SIGINT");
+      run.code = (await exited) ?? -1;
+      run.out = stdout.split("\n").filter(Boolean);
+      run.err = stderr.split("\n").filter(Boolean);
+
+      assert.equal(run.code, 130, stdout + stderr);
+      assert.match(stderr, /stopping; deleting what it created/);
+      assert.equal((JSON.parse(readFileSync(file, "utf8")) as { outcome: string }).outcome, "interrupted");
+      assertNothingPrivate("Ctrl-C", run, file, secrets);
+      assert.deepEqual(emulator.allDownloads(), []);
+    });
+
+    it("on replay, also of a transcript that still holds the ids", async () => {
+      const { emulator, account, video, secrets } = await privateStandIn();
+      const file = path.join(dir, "to-replay.json");
+      assert.equal(
+        (await runInProcess(["--account", account, "--video", video, "--json", file], envFor(emulator))).code,
+        0,
+      );
+      const replayed = await runInProcess(["--replay", file], cleanEnv());
+      assert.equal(replayed.code, 0, replayed.err.join("\n"));
+      assertNothingPrivate("replay", replayed, file, secrets);
+
+      // The same transcript with the ids, the customer code and the email put back, as a careless edit would.
+      const raw = readFileSync(file, "utf8")
+        .split("<account>")
+        .join(account)
+        .split("<video>")
+        .join(video)
+        .split("<code>")
+        .join(customerCode)
+        .replace('"outcome": "completed"', `"outcome": "completed for ${email}"`);
+      const unredacted = path.join(dir, "unredacted.json");
+      writeFileSync(unredacted, raw);
+      assert.ok(raw.includes(video) && raw.includes(customerCode), "the file holds the ids again");
+      const again = await runInProcess(["--replay", unredacted], cleanEnv());
+      assert.equal(again.code, 0, again.err.join("\n"));
+      assert.deepEqual(differenceLines(again), [], "redacted on the way in, it compares like the redacted one");
+      assertNothingPrivate("replay of an unredacted transcript", again, undefined, secrets);
     });
   });
 

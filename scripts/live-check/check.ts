@@ -234,29 +234,36 @@ export async function runLiveCheck(options: LiveCheckOptions): Promise<LiveCheck
       `live-check: types ${live.types.join(", ")} of video ${redactor.text(live.videoId)} at ` +
         `${redactor.text(live.baseUrl)}; creates only the downloads the video lacks, and deletes only those`,
     );
-    const outcome = await runSequence(
-      { baseUrl: live.baseUrl, credentials: live.credentials, accountId: live.accountId, videoId: live.videoId },
-      {
-        types: live.types,
-        timeoutMs: live.timeoutMs,
-        ...(options.pollPolicy ? { pollPolicy: options.pollPolicy } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-        onCall: (call) => print(line(redactor.call(plain(call)))),
-        onRetry: (n) =>
-          print(`  retrying ${n.method} ${redactor.text(n.path)} in ${n.delayMs} ms: ${redactor.text(n.reason)}`),
-      },
-    );
+    let outcome: SequenceOutcome;
+    try {
+      outcome = await runSequence(
+        { baseUrl: live.baseUrl, credentials: live.credentials, accountId: live.accountId, videoId: live.videoId },
+        {
+          types: live.types,
+          timeoutMs: live.timeoutMs,
+          ...(options.pollPolicy ? { pollPolicy: options.pollPolicy } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+          onCall: (call) => print(line(redactor.call(plain(call)))),
+          onRetry: (n) =>
+            print(`  retrying ${n.method} ${redactor.text(n.path)} in ${n.delayMs} ms: ${redactor.text(n.reason)}`),
+        },
+      );
+    } catch (error) {
+      // A bug rather than an API failure: its message reaches the console, so it is redacted like the rest.
+      throw new Error(redactor.text(error instanceof Error ? error.message : String(error)));
+    }
     transcript = {
       format: TRANSCRIPT_FORMAT,
       note: NOTE,
       endpoint: live.baseUrl.replace(/\/+$/, "") === DEFAULT_BASE_URL ? "cloudflare" : "other",
       types: [...live.types],
-      outcome: describeEnd(outcome.end),
+      // The outcome of a failure quotes the failed call's message: redacted as that call is.
+      outcome: redactor.text(describeEnd(outcome.end)),
       calls: outcome.calls.map((c) => redactor.call(plain(c))),
     };
     if (live.json !== undefined) {
       writeTranscript(live.json, transcript);
-      print(`live-check: wrote the redacted transcript to ${live.json}`);
+      print(`live-check: wrote the redacted transcript to ${redactor.text(live.json)}`);
     }
     const n = outcome.calls.length;
     const end = outcome.end;

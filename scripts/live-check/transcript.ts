@@ -57,6 +57,10 @@ const CUSTOMER_HOST = /customer-[a-z0-9]+\.cloudflarestream\.com/g;
 const JWT = /eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
 /** Long runs of id or token characters (API tokens are 40, ids 32), once the known ids are replaced. */
 const TOKEN_LIKE = /[A-Za-z0-9_-]{32,}/g;
+/** Email addresses (the legacy key's account email, a creator's address). */
+const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
+/** The ids in a path below the API base: `/accounts/<account>/stream/<video>...`. */
+const IDS_IN_PATH = /^\/accounts\/([^/]+)\/stream\/([^/]+)/;
 
 /** Replaces what identifies the user in text and in results. */
 export class Redactor {
@@ -72,16 +76,33 @@ export class Redactor {
       [ids.account, PLACEHOLDERS.account],
       [ids.video, PLACEHOLDERS.video],
     ];
-    this.exact = this.exact.filter(([value]) => value.length > 0);
+    this.exact = this.exact.filter(([value]) => value.length > 0).sort(([a], [b]) => b.length - a.length);
+  }
+
+  /**
+   * The redactor for a transcript read from a file: the ids are taken from its paths, so a transcript written
+   * by hand (or edited) with real ids is redacted as the live check would have written it. One already
+   * redacted is left as it is.
+   */
+  static forCalls(calls: ReadonlyArray<Pick<TranscriptCall, "path">>): Redactor {
+    const placeholders: readonly string[] = [PLACEHOLDERS.account, PLACEHOLDERS.video];
+    for (const call of calls) {
+      const match = IDS_IN_PATH.exec(call.path);
+      const [account, video] = [match?.[1] ?? "", match?.[2] ?? ""].map((id) => (placeholders.includes(id) ? "" : id));
+      if (account || video) return new Redactor({ account: account ?? "", video: video ?? "" });
+    }
+    return new Redactor({ account: "", video: "" });
   }
 
   /** Redacts a piece of text: a path, an error message. */
   text(value: string): string {
     let out = value;
+    // Longest first, so that a secret containing another (an email holding the account id) goes whole.
     for (const [secret, placeholder] of this.exact) out = out.split(secret).join(placeholder);
     return out
       .replace(CUSTOMER_HOST, `customer-${PLACEHOLDERS.customerCode}.cloudflarestream.com`)
       .replace(JWT, PLACEHOLDERS.secret)
+      .replace(EMAIL, PLACEHOLDERS.secret)
       .replace(TOKEN_LIKE, PLACEHOLDERS.secret);
   }
 
@@ -149,12 +170,16 @@ export function loadTranscript(file: string): Transcript {
       throw bad(`call ${i + 1} lacks a step, method, path or status`);
     }
   }
+  // Redacted again on the way in: what a replay prints is then as private as what --json writes, even for a
+  // transcript written by hand from Cloudflare's documents (with their example ids).
+  const calls = t.calls as TranscriptCall[];
+  const redactor = Redactor.forCalls(calls);
   return {
     format: TRANSCRIPT_FORMAT,
     note: typeof t.note === "string" ? t.note : "",
     endpoint: t.endpoint === "cloudflare" ? "cloudflare" : "other",
     types: t.types,
-    outcome: typeof t.outcome === "string" ? t.outcome : "completed",
-    calls: t.calls,
+    outcome: redactor.text(typeof t.outcome === "string" ? t.outcome : "completed"),
+    calls: calls.map((call) => redactor.call(call)),
   };
 }

@@ -37,7 +37,7 @@ export class Provider extends pulumi.ProviderResource {
             resourceInputs["apiKey"] = (args?.apiKey ? pulumi.secret(args.apiKey) : undefined) ?? utilities.getEnv("CLOUDFLARE_API_KEY");
             resourceInputs["apiToken"] = (args?.apiToken ? pulumi.secret(args.apiToken) : undefined) ?? utilities.getEnv("CLOUDFLARE_API_TOKEN");
             resourceInputs["baseUrl"] = (args?.baseUrl) ?? utilities.getEnv("CLOUDFLARE_BASE_URL");
-            resourceInputs["email"] = (args?.email) ?? utilities.getEnv("CLOUDFLARE_EMAIL");
+            resourceInputs["email"] = (args?.email ? pulumi.secret(args.email) : undefined) ?? utilities.getEnv("CLOUDFLARE_EMAIL");
             resourceInputs["requestsPerFiveMinutes"] = pulumi.output((args?.requestsPerFiveMinutes) ?? utilities.getEnvNumber("STREAM_DOWNLOAD_REQUESTS_PER_5_MIN")).apply(JSON.stringify);
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);

@@ -1,5 +1,5 @@
 /**
- * The plugin's provider configuration: `cloudflare-stream:apiToken` (secret), `apiKey` (secret) + `email`,
+ * The plugin's provider configuration: `cloudflare-stream:apiToken` (secret), `apiKey` + `email` (both secret),
  * `baseUrl` and `requestsPerFiveMinutes`, each falling back to its environment variable.
  *
  * Every provider instance (the default one, and each explicit `pulumi:providers:cloudflare-stream`) is a
@@ -33,8 +33,11 @@ export const CONFIG_KEYS = Object.fromEntries(
   CONFIG_NAMES.map((name) => [name, `${PACKAGE}:${name}`]),
 ) as ConfigKeyNames;
 
-/** Config keys whose values are credentials: always secret, never echoed. */
-export const SECRET_CONFIG: ReadonlySet<string> = new Set<SettingName>(["apiToken", "apiKey"]);
+/**
+ * Config keys whose values are credentials: always secret, never echoed. The email is half of the key pair and
+ * names the account's owner, so it is kept out of state in plain text too.
+ */
+export const SECRET_CONFIG: ReadonlySet<string> = new Set<SettingName>(["apiToken", "apiKey", "email"]);
 
 /**
  * What the core appends to an authentication error. The engine records each provider's config in state, and

@@ -54,6 +54,9 @@ func NewProvider(ctx *pulumi.Context,
 	if args.ApiToken != nil {
 		args.ApiToken = pulumi.ToSecret(args.ApiToken).(pulumi.StringPtrInput)
 	}
+	if args.Email != nil {
+		args.Email = pulumi.ToSecret(args.Email).(pulumi.StringPtrInput)
+	}
 	opts = internal.PkgResourceDefaultOpts(opts)
 	var resource Provider
 	err := ctx.RegisterResource("pulumi:providers:cloudflare-stream", name, args, &resource, opts...)

@@ -187,7 +187,7 @@ class Provider(pulumi.ProviderResource):
             __props__.__dict__["base_url"] = base_url
             if email is None:
                 email = _utilities.get_env('CLOUDFLARE_EMAIL')
-            __props__.__dict__["email"] = email
+            __props__.__dict__["email"] = None if email is None else pulumi.Output.secret(email)
             if requests_per_five_minutes is None:
                 requests_per_five_minutes = _utilities.get_env_int('STREAM_DOWNLOAD_REQUESTS_PER_5_MIN')
             __props__.__dict__["requests_per_five_minutes"] = pulumi.Output.from_input(requests_per_five_minutes).apply(pulumi.runtime.to_json) if requests_per_five_minutes is not None else None
