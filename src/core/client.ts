@@ -151,7 +151,16 @@ export class CloudflareClient {
           blockedSince ??= now;
         }
         decision = retryDecision(
-          { error, attempt, blocks, now, blockedSince, deadline: this.options.deadline, random: this.options.random },
+          {
+            error,
+            attempt,
+            blocks,
+            streak: limiter?.blockStreak,
+            now,
+            blockedSince,
+            deadline: this.options.deadline,
+            random: this.options.random,
+          },
           this.policy,
         );
         if (error instanceof CloudflareApiError && error.status === 429 && (decision.retry || isBlock(error))) {

@@ -87,6 +87,8 @@ export class RequestLimiter {
   private pausedUntil = 0;
   /** After a 429: one request at a time until an answer that is not a 429. */
   private probing = false;
+  /** 429s in a row that met a probe (not those already in flight when the block began); 0 after any other answer. */
+  blockStreak = 0;
   /** Whether the server has ever sent a count: then an unknown count (after its reset) is asked for first. */
   private serverCounts = false;
   private readonly counts = new Map<string, ServerCount>();
@@ -147,12 +149,14 @@ export class RequestLimiter {
    * answers may arrive out of order).
    */
   observe(status: number, quotas: readonly ServerQuota[]): void {
+    const now = this.clock.now();
     if (status === 429) {
+      if (now >= this.pausedUntil) this.blockStreak++;
       this.probing = true;
       return;
     }
     this.probing = false;
-    const now = this.clock.now();
+    this.blockStreak = 0;
     for (const quota of quotas) {
       this.serverCounts = true;
       const next: ServerCount = {

@@ -55,6 +55,11 @@ export interface RetryContext {
   attempt: number;
   /** How many of the attempts so far were answered with a block (429 without `Retry-After`), this one included. */
   blocks: number;
+  /**
+   * How many probes in a row of the token (any request of it) met the block: sets the probe interval, so that
+   * the token's probes space out whichever request sends them. @default blocks
+   */
+  streak?: number;
   /** Now, on the client's clock (ms). */
   now: number;
   /** When this request's first block answer came, if one did. */
@@ -99,7 +104,7 @@ export function retryDecision(ctx: RetryContext, policy: RetryPolicy): RetryDeci
   if (!transient) return { retry: false, reason: "not retriable" };
 
   if (isBlock(error)) {
-    const delayMs = blockProbeDelayMs(ctx.blocks, policy);
+    const delayMs = blockProbeDelayMs(Math.max(ctx.blocks, ctx.streak ?? 0), policy);
     // At least one whole block is sat out (even past a short deadline, or in a rollback after it); a later
     // deadline of the resource keeps probing until then.
     const giveUpAt = Math.max(ctx.deadline ?? 0, (ctx.blockedSince ?? now) + policy.maxBlockMs);
