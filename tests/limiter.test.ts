@@ -53,6 +53,7 @@ describe("RequestLimiter", () => {
 
   it("grants in arrival order and caps requests in flight", async () => {
     const limiter = new RequestLimiter({ windows: [], maxConcurrent: 2 }, virtualClock());
+    limiter.observe(200, []); // a server that sends no count: the local budget alone decides
     const order: number[] = [];
     const releases = await Promise.all([limiter.acquire(), limiter.acquire()]);
     const third = limiter.acquire().then((release) => {
@@ -77,6 +78,7 @@ describe("RequestLimiter", () => {
   it("holds every request back after a 429, then lets one at a time through until an answer is not a 429", async () => {
     const clock = virtualClock();
     const limiter = new RequestLimiter({ windows: [], maxConcurrent: 8 }, clock);
+    limiter.observe(200, []);
     limiter.pauseUntil(5000);
     const probe = await limiter.acquire();
     assert.equal(clock.now(), 5000);
@@ -128,6 +130,7 @@ describe("RequestLimiter following the server's count", () => {
   it("counts its own requests sent since the answer, and those in flight when it came, as spent", async () => {
     const clock = virtualClock();
     const limiter = limiterAt(clock, 8);
+    limiter.observe(200, quota(200, 60, 1000));
     const inFlight = await Promise.all([limiter.acquire(), limiter.acquire(), limiter.acquire()]);
     limiter.observe(200, quota(100, 60, 1000)); // the answer of one of the three: the other two may not be counted
     inFlight.forEach((release) => release());
@@ -150,8 +153,9 @@ describe("RequestLimiter following the server's count", () => {
     assert.equal(limiter.serverEstimate()[0]?.left, 1199);
   });
 
-  it("sends one request alone when its count is stale, near the reserve, or unknown since a reset", async () => {
+  it("sends one request alone first in a new process, and when its count is stale, near the reserve, or reset", async () => {
     const cases: Array<{ name: string; setup: (limiter: RequestLimiter, clock: Clock & { t: number }) => void }> = [
+      { name: "the first of a new process (what did others leave?)", setup: () => undefined },
       { name: "stale (older than a second)", setup: (l, c) => (l.observe(200, quota(500, 300, 1000)), (c.t += 1001)) },
       { name: "near the reserve", setup: (l) => l.observe(200, quota(50 + 2 * 2, 300, 1000)) },
       { name: "reset", setup: (l, c) => (l.observe(200, quota(500, 1, 1000)), (c.t += 1000)) },

@@ -89,8 +89,12 @@ export class RequestLimiter {
   private probing = false;
   /** 429s in a row that met a probe (not those already in flight when the block began); 0 after any other answer. */
   blockStreak = 0;
-  /** Whether the server has ever sent a count: then an unknown count (after its reset) is asked for first. */
-  private serverCounts = false;
+  /**
+   * Whether the server sends counts: unknown until the first answer (so the first request goes alone, and a new
+   * process learns what others left before it sends more); then an unknown count (after a reset) is asked for
+   * first too. A server that sends none leaves the local budget alone in charge.
+   */
+  private serverCounts: "unknown" | "yes" | "no" = "unknown";
   private readonly counts = new Map<string, ServerCount>();
   private queue: Promise<void> = Promise.resolve();
   private released: (() => void) | undefined;
@@ -157,8 +161,9 @@ export class RequestLimiter {
     }
     this.probing = false;
     this.blockStreak = 0;
+    if (this.serverCounts === "unknown") this.serverCounts = quotas.length > 0 ? "yes" : "no";
     for (const quota of quotas) {
-      this.serverCounts = true;
+      this.serverCounts = "yes";
       const next: ServerCount = {
         remaining: quota.remaining,
         resetAt: now + quota.resetMs,
@@ -244,7 +249,7 @@ export class RequestLimiter {
       else if (remaining <= reserve + 2 * this.budget.maxConcurrent) alone = true;
       else if (now - count.observedAt > (this.budget.freshMs ?? 1000)) alone = true;
     }
-    if (this.serverCounts && this.counts.size === 0) alone = true;
+    if (this.serverCounts !== "no" && this.counts.size === 0) alone = true;
     return { resetWaitMs, alone };
   }
 
