@@ -889,7 +889,14 @@ describe("Cloudflare Stream emulator", () => {
 
     it("parses the rate-limit flags: quota, window, block, Retry-After", () => {
       assert.deepEqual(
-        parseArgs(["--rate-limit", "40", "--rate-limit-window=10", "--rate-limit-block", "6", "--rate-limit-retry-after=off"]),
+        parseArgs([
+          "--rate-limit",
+          "40",
+          "--rate-limit-window=10",
+          "--rate-limit-block",
+          "6",
+          "--rate-limit-retry-after=off",
+        ]),
         { help: false, options: { rateLimit: { limit: 40, windowMs: 10_000, blockMs: 6000, retryAfter: false } } },
       );
       assert.deepEqual(parseArgs(["--rate-limit-retry-after", "on"]), {

@@ -23,20 +23,21 @@ describe("parseRateLimitHeaders", () => {
   });
 
   it("reads the header names in any case", () => {
-    const parsed = parseRateLimitHeaders(headers({ RATELIMIT: '"default";r=5;t=10', "ratelimit-POLICY": '"default";q=9;w=10' }));
+    const parsed = parseRateLimitHeaders(
+      headers({ RATELIMIT: '"default";r=5;t=10', "ratelimit-POLICY": '"default";q=9;w=10' }),
+    );
     assert.deepEqual(parsed, [{ name: "default", remaining: 5, resetMs: 10_000, quota: 9, windowMs: 10_000 }]);
   });
 
   it("reads parameter names in any case, and ignores parameters it does not know", () => {
-    assert.deepEqual(
-      parseRateLimitHeaders(headers({ Ratelimit: '"default";R=7;pk=:Zm9v:;T=3;extra="x;y"' })),
-      [{ name: "default", remaining: 7, resetMs: 3000 }],
-    );
+    assert.deepEqual(parseRateLimitHeaders(headers({ Ratelimit: '"default";R=7;pk=:Zm9v:;T=3;extra="x;y"' })), [
+      { name: "default", remaining: 7, resetMs: 3000 },
+    ]);
   });
 
   it("takes a quoted name or a bare token as the policy's name", () => {
     assert.deepEqual(
-      parseRateLimitHeaders(headers({ Ratelimit: 'default;r=1;t=2', "Ratelimit-Policy": '"default";q=4;w=2' })),
+      parseRateLimitHeaders(headers({ Ratelimit: "default;r=1;t=2", "Ratelimit-Policy": '"default";q=4;w=2' })),
       [{ name: "default", remaining: 1, resetMs: 2000, quota: 4, windowMs: 2000 }],
     );
     assert.deepEqual(parseRateLimitHeaders(headers({ Ratelimit: '"with, comma;and semicolon";r=1;t=2' })), [
@@ -87,7 +88,9 @@ describe("parseRateLimitHeaders", () => {
 
   it("falls back to the older draft's separate numbers", () => {
     assert.deepEqual(
-      parseRateLimitHeaders(headers({ "RateLimit-Remaining": "42", "RateLimit-Reset": "17", "RateLimit-Limit": "100" })),
+      parseRateLimitHeaders(
+        headers({ "RateLimit-Remaining": "42", "RateLimit-Reset": "17", "RateLimit-Limit": "100" }),
+      ),
       [{ name: "default", remaining: 42, resetMs: 17_000, quota: 100 }],
     );
     assert.deepEqual(parseRateLimitHeaders(headers({ "RateLimit-Remaining": "42" })), [], "no reset: unusable");

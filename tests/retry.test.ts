@@ -26,7 +26,13 @@ describe("retryDecision", () => {
 
   it("does not count a block against maxAttempts: time, not the retry count, ends it", () => {
     // The 30th probe of a block that began 100 s ago, within the resource's 30-minute deadline.
-    const later = decide(rateLimited(), { attempt: 30, blocks: 30, now: 100_000, blockedSince: 0, deadline: 1_800_000 });
+    const later = decide(rateLimited(), {
+      attempt: 30,
+      blocks: 30,
+      now: 100_000,
+      blockedSince: 0,
+      deadline: 1_800_000,
+    });
     assert.deepEqual(later, { retry: true, delayMs: 30_000, block: true });
   });
 

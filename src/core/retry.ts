@@ -108,7 +108,9 @@ export function retryDecision(ctx: RetryContext, policy: RetryPolicy): RetryDeci
     // At least one whole block is sat out (even past a short deadline, or in a rollback after it); a later
     // deadline of the resource keeps probing until then.
     const giveUpAt = Math.max(ctx.deadline ?? 0, (ctx.blockedSince ?? now) + policy.maxBlockMs);
-    return now + delayMs <= giveUpAt ? { retry: true, delayMs, block: true } : { retry: false, reason: "block outlasted the deadline" };
+    return now + delayMs <= giveUpAt
+      ? { retry: true, delayMs, block: true }
+      : { retry: false, reason: "block outlasted the deadline" };
   }
 
   if (ctx.attempt - ctx.blocks >= policy.maxAttempts) return { retry: false, reason: "attempts" };

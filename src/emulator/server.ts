@@ -147,7 +147,11 @@ function resolveOptions(options: EmulatorOptions): Required<EmulatorOptions> {
     const valid = Number.isInteger(limit) && limit > 0 && windowMs > 0 && blockMs >= 0;
     check(valid, "rateLimit needs an integer limit > 0, windowMs > 0 and blockMs >= 0", rateLimit);
     const { retryAfter } = rateLimit;
-    check(retryAfter === undefined || typeof retryAfter === "boolean", "rateLimit.retryAfter must be a boolean", retryAfter);
+    check(
+      retryAfter === undefined || typeof retryAfter === "boolean",
+      "rateLimit.retryAfter must be a boolean",
+      retryAfter,
+    );
   }
   return resolved;
 }
