@@ -4,7 +4,7 @@ import { RateLimitedError } from "../src/core/errors";
 import { type Clock, RequestLimiter } from "../src/core/limiter";
 import { DEFAULT_RETRY_POLICY } from "../src/core/retry";
 import { type Emulator, startEmulator } from "../src/emulator/server";
-import { cfId, TOKEN } from "./helpers/fixtures";
+import { cfId, inputsFor, providerFor, TOKEN } from "./helpers/fixtures";
 
 /**
  * A virtual clock shared by the emulator and the clients: a sleep moves time to its wake-up time at once (never
@@ -130,5 +130,25 @@ describe("sharing Cloudflare's rate limit", () => {
     const probedUntil = started + delays.reduce((sum, d) => sum + d, 0);
     assert.ok(probedUntil <= deadline && probedUntil + 30_000 > deadline, `probed until ${probedUntil - started}`);
     assert.equal(emulator.requests.filter((r) => r.status === 429).length, delays.length + 1, "one request per probe");
+  });
+
+  it("lets a create sit out a block until its readyTimeoutSeconds, not merely one block", async () => {
+    emulator.options.rateLimit = { limit: 10, windowMs: 60_000, blockMs: 3_600_000, retryAfter: false };
+    const video = emulator.createVideo(account);
+    emulator.spendQuota(TOKEN, 20); // another client: the token is blocked for an hour
+    const provider = providerFor(emulator, { clock });
+    const started = clock.now();
+    const error = await provider.create(inputsFor(account, video, { readyTimeoutSeconds: 1200 })).then(
+      () => assert.fail("expected the block to outlast the deadline"),
+      (e: unknown) => e,
+    );
+    assert.match(String(error), /429/);
+    const refused = emulator.requests.filter((r) => r.status === 429);
+    assert.equal(refused.length, emulator.requests.length, "nothing got through the block");
+    // Probing went on for the resource's 20 minutes (the last probe at most one interval before it), well past
+    // the 330 s a request without a deadline sits out.
+    const lastProbe = (refused.at(-1)?.at ?? 0) - started;
+    assert.ok(lastProbe > 1_200_000 - 30_000 && lastProbe <= 1_200_000, `last probe at ${lastProbe} ms`);
+    assert.ok(provider.lines.some((line) => /a block without Retry-After/.test(line)), "the retry lines say why");
   });
 });
