@@ -149,6 +149,9 @@ describe("sharing Cloudflare's rate limit", () => {
     // the 330 s a request without a deadline sits out.
     const lastProbe = (refused.at(-1)?.at ?? 0) - started;
     assert.ok(lastProbe > 1_200_000 - 30_000 && lastProbe <= 1_200_000, `last probe at ${lastProbe} ms`);
-    assert.ok(provider.lines.some((line) => /a block without Retry-After/.test(line)), "the retry lines say why");
+    assert.ok(
+      provider.lines.some((line) => /a block without Retry-After/.test(line)),
+      "the retry lines say why",
+    );
   });
 });
