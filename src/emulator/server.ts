@@ -53,10 +53,7 @@ export interface EmulatorOptions {
   videoReadyMs?: number;
   /** The 16-character [a-z0-9] code in download URLs (`customer-<code>.cloudflarestream.com`). @default random */
   customerCode?: string;
-  /**
-   * Requests per window per credential, or false for no limit; `retryAfter: false` answers a block without
-   * `Retry-After`. @default Cloudflare's 1200 per 5 min, 5 min block, with Retry-After
-   */
+  /** Requests per window per credential, or false for no limit. @default Cloudflare's 1200 per 5 min, 5 min block */
   rateLimit?: RateLimitConfig | false;
   /** The clock, in ms epoch, used for all state and rate limiting. @default Date.now */
   now?: () => number;
@@ -143,15 +140,10 @@ function resolveOptions(options: EmulatorOptions): Required<EmulatorOptions> {
     extraStatus,
   );
   if (rateLimit !== false) {
-    const { limit, windowMs, blockMs } = rateLimit;
+    const { limit, windowMs, blockMs, retryAfter } = rateLimit;
     const valid = Number.isInteger(limit) && limit > 0 && windowMs > 0 && blockMs >= 0;
     check(valid, "rateLimit needs an integer limit > 0, windowMs > 0 and blockMs >= 0", rateLimit);
-    const { retryAfter } = rateLimit;
-    check(
-      retryAfter === undefined || typeof retryAfter === "boolean",
-      "rateLimit.retryAfter must be a boolean",
-      retryAfter,
-    );
+    check([undefined, true, false].includes(retryAfter), "rateLimit.retryAfter must be a boolean", retryAfter);
   }
   return resolved;
 }
@@ -310,10 +302,7 @@ export class Emulator {
     this.store.failNextDownloads(opts);
   }
 
-  /**
-   * Spends `n` requests of `token`'s quota as another client of the same token would (the dashboard, another
-   * tool), without HTTP; past the limit, the token's block starts. Nothing happens when there is no rate limit.
-   */
+  /** Spends `n` of `token`'s quota as another client of it would (past the limit, the block starts), without HTTP. */
   spendQuota(token: string, n: number): void {
     if (this.options.rateLimit === false) return;
     this.limiter.spend(tokenRateKey(token), n, this.options.now(), this.options.rateLimit);
