@@ -95,4 +95,52 @@ describe("parseRateLimitHeaders", () => {
     );
     assert.deepEqual(parseRateLimitHeaders(headers({ "RateLimit-Remaining": "42" })), [], "no reset: unusable");
   });
+
+  it("never throws on answers nobody listed, and reads every well-formed item it is given (seeded)", () => {
+    const seed = 20261201;
+    let state = seed;
+    // mulberry32: a small seeded generator, so that a failure names an input that can be replayed.
+    const random = (): number => {
+      state = (state + 0x6d2b79f5) | 0;
+      let t = Math.imul(state ^ (state >>> 15), 1 | state);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+    const junk = (): string =>
+      Array.from({ length: Math.floor(random() * 12) }, () => pick([...'";,=:-. \t?*aZ9rRtTqw\\'])).join("");
+    const casing = (key: string): string => (random() < 0.5 ? key : key.toUpperCase());
+
+    for (let i = 0; i < 3000; i++) {
+      const remaining = Math.floor(random() * 2000);
+      const reset = Math.floor(random() * 400);
+      const name = pick(["default", "burst", "a-b.c"]);
+      const params = [`${casing("r")}=${remaining}`, `${casing("t")}=${reset}`, `x${junk().replace(/[;,"\\]/g, "")}=1`];
+      params.sort(() => random() - 0.5);
+      const wellFormed = `${random() < 0.5 ? `"${name}"` : name};${params.join(";")}`;
+      const value = random() < 0.5 ? `${wellFormed}, ${junk()}` : junk();
+      const policy = random() < 0.5 ? `"${name}";q=${remaining + 1};w=${reset + 1}` : junk();
+      const context = `seed ${seed}, case ${i}: Ratelimit: ${value} / Ratelimit-Policy: ${policy}`;
+
+      let parsed: ReturnType<typeof parseRateLimitHeaders>;
+      try {
+        parsed = parseRateLimitHeaders(headers({ Ratelimit: value, "Ratelimit-Policy": policy }));
+      } catch (error) {
+        assert.fail(`threw ${String(error)} on ${context}`);
+      }
+      const names = new Set<string>();
+      for (const q of parsed) {
+        assert.ok(Number.isInteger(q.remaining) && q.remaining >= 0, context);
+        assert.ok(Number.isFinite(q.resetMs) && q.resetMs >= 0, context);
+        assert.ok(q.quota === undefined || (Number.isInteger(q.quota) && q.quota > 0), context);
+        assert.ok(!names.has(q.name), `one count per name: ${context}`);
+        names.add(q.name);
+      }
+      if (value.startsWith(wellFormed)) {
+        const found = parsed.find((q) => q.name === name);
+        assert.equal(found?.remaining, remaining, context);
+        assert.equal(found?.resetMs, reset * 1000, context);
+      }
+    }
+  });
 });
