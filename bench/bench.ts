@@ -1,7 +1,8 @@
 /**
- * `npm run bench [-- --json] [-- --only generation|scale]`: how fast readiness is noticed, how many requests it
- * costs, and how a 100-resource `pulumi up` behaves under Cloudflare's real rate limit. A benchmark, not a test:
- * it prints a table (and with --json, one JSON object as its last line) and fails only if it cannot run.
+ * `npm run bench [-- --json] [-- --only generation|scale|two]`: how fast readiness is noticed, how many requests it
+ * costs, how a 100-resource `pulumi up` behaves under Cloudflare's real rate limit, and how two `pulumi up`s with
+ * one token share that limit. A benchmark, not a test: it prints a table (and with --json, one JSON object as its
+ * last line) and fails only if it cannot run.
  */
 import { CloudflareClient } from "../src/core/client";
 import { type Emulator, type ProgressDialect, startEmulator } from "../src/emulator";
@@ -178,9 +179,84 @@ async function scale(resources = 100, generationMs = 10_000): Promise<ScaleResul
   }
 }
 
+interface TwoProcessesResult {
+  /** StreamDownloads (both types) per `pulumi up`. */
+  resourcesEach: number;
+  /** Whether the emulator's 429s carried Retry-After. */
+  retryAfter: boolean;
+  wallMs: number;
+  requests: number;
+  http429: number;
+  failures: number;
+  /** Requests the destroys that followed sent, and their 429s. */
+  destroyRequests: number;
+  destroy429: number;
+}
+
+/**
+ * Two `pulumi up`s started together with one token, each with the provider's default settings, under Cloudflare's
+ * limit (1200 per 5 minutes, a 5-minute block), 429s without Retry-After: the case of two CI pipelines that need
+ * more than one window's quota between them (the issue's 2 x 110 two-type StreamDownloads, 1,320 requests).
+ */
+async function twoProcesses(resourcesEach = 110, generationMs = 10_000): Promise<TwoProcessesResult> {
+  ensurePulumiCli();
+  const emulator = await startEmulator({
+    token: TOKEN,
+    generationMs,
+    rateLimit: { ...CLOUDFLARE_LIMIT, retryAfter: false },
+  });
+  const program = programDir("downloads", { tarball: packTarball() });
+  try {
+    const account = cfId();
+    const stacks = await Promise.all(["one", "two"].map((name) => stackFor(program, `two-${name}`)));
+    for (const [s, stack] of stacks.entries()) {
+      await stack.setConfig("cloudflare:apiToken", { value: TOKEN, secret: true });
+      await stack.setConfig("cloudflare:baseUrl", { value: emulator.baseUrl });
+      const specs = Array.from({ length: resourcesEach }, (_, i) => ({
+        name: `video-${s}-${i}`,
+        accountId: account,
+        identifier: emulator.createVideo(account),
+        downloadTypes: ["default", "audio"],
+      }));
+      await stack.setConfig("resources", { value: JSON.stringify(specs) });
+    }
+    let failures = 0;
+    const started = Date.now();
+    await Promise.all(
+      stacks.map((stack) =>
+        stack.up({ parallel }).catch((error: Error) => {
+          failures += (error.message.match(/\*\*creating failed\*\*/g) ?? []).length || 1;
+        }),
+      ),
+    );
+    const wallMs = Date.now() - started;
+    const requests = emulator.requests.length;
+    const http429 = emulator.requests.filter((r) => r.status === 429).length;
+    emulator.resetRequests();
+    await Promise.all(stacks.map((stack) => stack.destroy({ parallel })));
+    return {
+      resourcesEach,
+      retryAfter: false,
+      wallMs,
+      requests,
+      http429,
+      failures,
+      destroyRequests: emulator.requests.length,
+      destroy429: emulator.requests.filter((r) => r.status === 429).length,
+    };
+  } finally {
+    await emulator.close();
+    program.dispose();
+  }
+}
+
 async function main(): Promise<void> {
-  const result: Partial<ScaleResult> & { generation?: GenerationRow[]; coarseGeneration?: GenerationRow[] } = {};
-  if (only !== "scale") {
+  const result: Partial<ScaleResult> & {
+    generation?: GenerationRow[];
+    coarseGeneration?: GenerationRow[];
+    twoProcesses?: TwoProcessesResult;
+  } = {};
+  if (only === undefined || only === "generation") {
     say("generation: 20 downloads created in parallel through the provider (and by a naive 1 s poller)...");
     const [smooth, coarse] = await Promise.all([
       Promise.all([2000, 10_000, 60_000].map((ms) => generation(ms))),
@@ -209,7 +285,7 @@ async function main(): Promise<void> {
       );
     }
   }
-  if (only !== "generation") {
+  if (only === undefined || only === "scale") {
     say(
       `\nscale: pulumi up --parallel ${parallel} of 100 StreamDownloads (200 downloads), ` +
         `Cloudflare's limit enforced (1200 / 5 min)...`,
@@ -225,6 +301,17 @@ async function main(): Promise<void> {
       );
       say(`| state | ${result.stateBytesPerResource} bytes per resource (target 4096) |`);
     }
+  }
+  if (only === undefined || only === "two") {
+    say(
+      `\ntwo processes, one token: two pulumi up --parallel ${parallel} started together, 110 StreamDownloads ` +
+        `(both types) each, Cloudflare's limit (1200 / 5 min), 429s without Retry-After...`,
+    );
+    const t = (result.twoProcesses = await twoProcesses());
+    say(
+      `| two processes, one token | wall ${(t.wallMs / 1000).toFixed(1)} s | ${t.requests} requests | ` +
+        `${t.http429} × 429 | ${t.failures} failures | destroy: ${t.destroyRequests} requests, ${t.destroy429} × 429 |`,
+    );
   }
   if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
 }

@@ -602,6 +602,42 @@ describe("Cloudflare Stream emulator", () => {
       assert.equal((await call(emu, "GET", videoPath(uid), { headers: keyPair })).status, 200);
     });
 
+    it("answers a block without Retry-After when told to, changeable on a running emulator", async () => {
+      emu.options.rateLimit = { limit: 1, windowMs: 10_000, blockMs: 5_000, retryAfter: false };
+      const uid = emu.createVideo(ACCOUNT);
+      assert.equal((await call(emu, "GET", videoPath(uid))).status, 200);
+      const limited = await call(emu, "GET", videoPath(uid));
+      assert.equal(limited.status, 429);
+      assert.equal(limited.headers.get("retry-after"), null, "no Retry-After");
+      assert.equal(limited.headers.get("ratelimit-policy"), '"default";q=1;w=10', "the headers still come");
+      emu.options.rateLimit = { ...emu.options.rateLimit, retryAfter: true };
+      assert.equal((await call(emu, "GET", videoPath(uid))).headers.get("retry-after"), "5");
+      tick(5000);
+      assert.equal((await call(emu, "GET", videoPath(uid))).status, 200, "the block ends as before");
+    });
+
+    it("lets a test spend a token's quota as another client would, and counts each window", async () => {
+      emu.options.rateLimit = { limit: 10, windowMs: 10_000, blockMs: 5_000 };
+      const uid = emu.createVideo(ACCOUNT);
+      assert.equal((await call(emu, "GET", videoPath(uid))).headers.get("ratelimit"), '"default";r=9;t=10');
+      emu.spendQuota("test-token", 6);
+      assert.equal((await call(emu, "GET", videoPath(uid))).headers.get("ratelimit"), '"default";r=2;t=10');
+      emu.spendQuota("another-token", 50);
+      assert.equal((await call(emu, "GET", videoPath(uid))).headers.get("ratelimit"), '"default";r=1;t=10');
+      emu.spendQuota("test-token", 5);
+      assert.equal((await call(emu, "GET", videoPath(uid))).status, 429, "past the limit: blocked");
+      assert.deepEqual(emu.rateLimitWindows("test-token"), [{ start: emu.options.now(), allowed: 10, refused: 5 }]);
+      tick(5000);
+      assert.equal((await call(emu, "GET", videoPath(uid))).status, 200);
+      assert.deepEqual(
+        emu.rateLimitWindows("test-token").map((w) => [w.allowed, w.refused]),
+        [
+          [10, 5],
+          [1, 0],
+        ],
+      );
+    });
+
     it("can be turned off", async () => {
       await emu.close();
       emu = await startEmulator({ rateLimit: false });
@@ -849,6 +885,27 @@ describe("Cloudflare Stream emulator", () => {
       });
       assert.deepEqual(parseArgs(["--post-shape=empty"]), { help: false, options: { postShape: "empty" } });
       assert.deepEqual(parseArgs([]), { help: false, options: {} }, "no flag leaves the defaults to the emulator");
+    });
+
+    it("parses the rate-limit flags: quota, window, block, Retry-After", () => {
+      assert.deepEqual(
+        parseArgs([
+          "--rate-limit",
+          "40",
+          "--rate-limit-window=10",
+          "--rate-limit-block",
+          "6",
+          "--rate-limit-retry-after=off",
+        ]),
+        { help: false, options: { rateLimit: { limit: 40, windowMs: 10_000, blockMs: 6000, retryAfter: false } } },
+      );
+      assert.deepEqual(parseArgs(["--rate-limit-retry-after", "on"]), {
+        help: false,
+        options: { rateLimit: { limit: 1200, windowMs: 300_000, blockMs: 300_000, retryAfter: true } },
+      });
+      assert.deepEqual(parseArgs(["--rate-limit", "off"]), { help: false, options: { rateLimit: false } });
+      assert.throws(() => parseArgs(["--rate-limit-window", "0"]), /--rate-limit-window: "0"/);
+      assert.throws(() => parseArgs(["--rate-limit-retry-after", "no"]), /expected one of on, off/);
     });
 
     it("refuses a dialect flag with a value it does not know, naming the flag, the value and the choices", () => {

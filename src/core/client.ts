@@ -5,7 +5,15 @@
 import fetch, { type Response } from "node-fetch";
 import { CloudflareApiError, NetworkError, RequestTimeoutError, UnexpectedResponseError } from "./errors";
 import { type Clock, type RequestLimiter, systemClock } from "./limiter";
-import { DEFAULT_RETRY_POLICY, parseRetryAfterMs, retryDelayMs, type RetryPolicy } from "./retry";
+import { parseRateLimitHeaders } from "./ratelimit-headers";
+import {
+  DEFAULT_RETRY_POLICY,
+  isBlock,
+  parseRetryAfterMs,
+  type RetryDecision,
+  retryDecision,
+  type RetryPolicy,
+} from "./retry";
 import {
   type LiveDownload,
   type LiveDownloads,
@@ -29,6 +37,8 @@ export interface RetryNotice {
   attempt: number;
   delayMs: number;
   reason: string;
+  /** A 429 without `Retry-After`: every request of the token is paused, and this one probes after `delayMs`. */
+  block: boolean;
 }
 
 /** Settings of a client. */
@@ -41,6 +51,11 @@ export interface ClientOptions {
   retry?: Partial<RetryPolicy>;
   /** Shared rate limiter; none means no client-side limit. */
   limiter?: RequestLimiter;
+  /**
+   * The deadline of the resource this client works for (ms, on `clock`): a block (429 without `Retry-After`) is
+   * sat out until then, and at least for the policy's `maxBlockMs`.
+   */
+  deadline?: number;
   clock?: Clock;
   /** Source of [0, 1) for retry jitter. */
   random?: () => number;
@@ -114,34 +129,65 @@ export class CloudflareClient {
   }
 
   /**
-   * Sends one API request with retries, and unwraps the envelope.
+   * Sends one API request with retries, and unwraps the envelope. The retry decision is taken before the
+   * request's limiter slot is released, so that after a 429 no other request slips out before the pause.
    * @param path below the base URL, starting with "/"
    */
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const { limiter } = this.options;
+    let blocks = 0;
+    let blockedSince: number | undefined;
     for (let attempt = 1; ; attempt++) {
+      const release = limiter ? await limiter.acquire() : undefined;
+      let failure: unknown;
+      let decision: RetryDecision;
       try {
         return await this.attempt<T>(method, path, body);
       } catch (error) {
-        const delayMs = retryDelayMs(error, attempt, this.policy, this.options.random);
-        if (delayMs === undefined) throw error;
-        if (error instanceof CloudflareApiError && error.status === 429) {
-          // Cloudflare blocks the whole token: hold every request of this process back, not just this one.
-          this.options.limiter?.pauseUntil(this.clock.now() + delayMs);
+        failure = error;
+        const now = this.clock.now();
+        if (isBlock(error)) {
+          blocks++;
+          blockedSince ??= now;
         }
-        this.options.onRetry?.({
-          method,
-          path,
-          attempt,
-          delayMs,
-          reason: error instanceof Error ? error.message : String(error),
-        });
-        await this.clock.sleep(delayMs);
+        decision = retryDecision(
+          {
+            error,
+            attempt,
+            blocks,
+            streak: limiter?.blockStreak,
+            now,
+            blockedSince,
+            deadline: this.options.deadline,
+            random: this.options.random,
+          },
+          this.policy,
+        );
+        if (error instanceof CloudflareApiError && error.status === 429 && (decision.retry || isBlock(error))) {
+          // Cloudflare blocks the whole token: hold every request of this process back, not just this one. A block
+          // holds the others even when this request gives up: their deadlines are theirs to judge.
+          const pauseMs = decision.retry ? decision.delayMs : blockPauseMs(this.policy);
+          limiter?.pauseUntil(now + pauseMs);
+        }
+      } finally {
+        release?.();
       }
+      if (!decision.retry) throw failure;
+      this.options.onRetry?.({
+        method,
+        path,
+        attempt,
+        delayMs: decision.delayMs,
+        reason:
+          (failure instanceof Error ? failure.message : String(failure)) +
+          (decision.block ? "; a block without Retry-After: every request of the token waits, then one probes" : ""),
+        block: decision.block,
+      });
+      await this.clock.sleep(decision.delayMs);
     }
   }
 
   private async attempt<T>(method: string, path: string, body: unknown): Promise<T> {
-    const release = this.options.limiter ? await this.options.limiter.acquire() : undefined;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.attemptTimeoutMs);
     try {
@@ -160,10 +206,13 @@ export class CloudflareClient {
         throw new NetworkError(method, path, error);
       }
       this.options.onResponse?.({ method, path, status: response.status });
+      this.options.limiter?.observe(
+        response.status,
+        parseRateLimitHeaders((name) => response.headers.get(name)),
+      );
       return unwrap<T>(method, path, response, text, this.clock.now());
     } finally {
       clearTimeout(timer);
-      release?.();
     }
   }
 
@@ -172,6 +221,11 @@ export class CloudflareClient {
     if (hasBody) headers["Content-Type"] = "application/json";
     return headers;
   }
+}
+
+/** How long a block holds the other requests when the one that met it gives up: until the next probe would be. */
+function blockPauseMs(policy: RetryPolicy): number {
+  return policy.blockProbeFirstMs;
 }
 
 /** Reads the envelope; `success: false` is an error even on a 2xx. */

@@ -203,7 +203,8 @@ export class StreamDownloadOperations {
 
   // --- internals ---------------------------------------------------------------------------------------------
 
-  private client(): CloudflareClient {
+  /** A client; `deadline` (the resource's) is how long it may sit out a rate-limit block. */
+  private client(deadline?: number): CloudflareClient {
     const settings = this.deps.settings();
     const c = settings.credentials;
     const secret = c.kind === "token" ? c.token : `${c.email}:${c.apiKey}`;
@@ -214,6 +215,7 @@ export class StreamDownloadOperations {
       credentials: c,
       limiter: sharedLimiter(fingerprint, settings.budget),
       clock: this.deps.clock,
+      deadline,
       onRetry: (n) =>
         this.deps.log(
           `cloudflare: retrying ${n.method} ${n.path} in ${seconds(n.delayMs)} (attempt ${n.attempt} failed: ${n.reason})`,
@@ -232,7 +234,10 @@ export class StreamDownloadOperations {
     inputs: StreamDownloadInputs,
     types: DownloadType[],
   ): Promise<{ downloads: LiveDownloads; video: LiveVideo }> {
-    return ensureDownloads(this.waitContext(this.client()), inputs, types, (error: Error) => this.withHint(error));
+    // The same deadline as create.ts counts: a rate-limit block is sat out until then.
+    const deadline = this.deps.clock.now() + inputs.readyTimeoutSeconds * 1000;
+    const client = this.client(deadline);
+    return ensureDownloads(this.waitContext(client), inputs, types, (error: Error) => this.withHint(error));
   }
 
   /** Adds the face's advice to an authentication error (where the token comes from; what to do after rotating it). */

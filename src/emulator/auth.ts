@@ -41,6 +41,11 @@ function same(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
+/** The key that rate limiting counts the requests of an API token under. */
+export function tokenRateKey(token: string): string {
+  return `token:${hash(token)}`;
+}
+
 /** Reads the credentials of a request; `remoteAddress` keys anonymous requests. */
 export function presentedAuth(headers: IncomingHttpHeaders, remoteAddress: string): PresentedAuth {
   const authorization = header(headers, "authorization");
@@ -49,7 +54,7 @@ export function presentedAuth(headers: IncomingHttpHeaders, remoteAddress: strin
     const token = match?.[1];
     return {
       scheme: "bearer",
-      rateKey: `token:${hash(token ?? authorization)}`,
+      rateKey: tokenRateKey(token ?? authorization),
       reject: (accepted) => {
         // "Bearer" with an empty token carries no credential at all: treat it as missing, not as malformed.
         if (/^Bearer$/i.test(authorization.trim())) return fail(401, ERRORS.authMissing);

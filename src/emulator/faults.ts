@@ -29,8 +29,8 @@ export type Fault =
    * envelope instead of the API's own: an answer in a shape no dialect gives (null, a string, an array).
    */
   | { kind: "rewriteResult"; result: unknown }
-  /** 429 with `Retry-After: retryAfterSeconds`. */
-  | { kind: "rateLimited"; retryAfterSeconds: number };
+  /** 429 with `Retry-After: retryAfterSeconds`; without the header when absent (a block of unknown length). */
+  | { kind: "rateLimited"; retryAfterSeconds?: number };
 
 /** Which requests a fault applies to, and how often. */
 export interface FaultRule {
@@ -85,7 +85,7 @@ export function describeFault(fault: Fault): string {
     case "delay":
       return `delay:${fault.ms}`;
     case "rateLimited":
-      return `rateLimited:${fault.retryAfterSeconds}`;
+      return `rateLimited:${fault.retryAfterSeconds ?? "no Retry-After"}`;
     case "reset":
     case "hang":
     case "malformed":

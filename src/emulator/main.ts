@@ -5,6 +5,7 @@
  */
 import type { PostShape, ProgressDialect } from "./dialect";
 import { POST_SHAPES, PROGRESS_DIALECTS } from "./dialect";
+import type { RateLimitConfig } from "./ratelimit";
 import type { Emulator, EmulatorOptions } from "./server";
 import { startEmulator } from "./server";
 
@@ -21,7 +22,11 @@ Options:
   --generation-ms <ms>   time for a download to become ready (default 2000)
   --video-ready-ms <ms>  time for a copied video to become ready to stream (default 0)
   --customer-code <c>    16 characters [a-z0-9] used in download URLs (default random)
-  --rate-limit <n>|off   requests per 5 minutes per credential (default 1200)
+  --rate-limit <n>|off   requests per window per credential (default 1200)
+  --rate-limit-window <s>  the window, in seconds (default 300)
+  --rate-limit-block <s>   how long a credential is refused once past the limit (default 300)
+  --rate-limit-retry-after on|off
+                         whether a 429 says when the block ends (default on)
   --post-shape <s>       result of the create POSTs: single (the one download), keyed (all
                          downloads by type) or empty ({}) (default single)
   --progress <p>         smooth (percentComplete rises) or coarse (0 until ready) (default smooth)
@@ -57,6 +62,10 @@ function oneOf<T extends string>(flag: string, value: string, allowed: readonly 
 /** Parses `--flag value` and `--flag=value` arguments. @throws UsageError on an unknown flag or a bad value. */
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const options: EmulatorOptions = {};
+  // Cloudflare's numbers unless a --rate-limit* flag says otherwise.
+  const rateLimit: RateLimitConfig = { limit: 1200, windowMs: 300_000, blockMs: 300_000, retryAfter: true };
+  let rateLimitOff = false;
+  let rateLimitGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? "";
     if (arg === "--help" || arg === "-h") return { help: true };
@@ -67,6 +76,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       if (value === undefined || (eq < 0 && value.startsWith("--"))) throw new UsageError(`missing value for ${flag}`);
       return value;
     };
+    if (flag.startsWith("--rate-limit")) rateLimitGiven = true;
     switch (flag) {
       case "--port":
         options.port = integer(flag, next(), 65535);
@@ -96,15 +106,27 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       }
       case "--rate-limit": {
         const value = next();
-        if (value === "off") options.rateLimit = false;
+        if (value === "off") rateLimitOff = true;
         else {
           const limit = integer(flag, value);
           if (limit === 0)
             throw new UsageError(`invalid value for ${flag}: "${value}" (expected an integer > 0 or "off")`);
-          options.rateLimit = { limit, windowMs: 300_000, blockMs: 300_000 };
+          rateLimit.limit = limit;
         }
         break;
       }
+      case "--rate-limit-window":
+      case "--rate-limit-block": {
+        const value = next();
+        const seconds = integer(flag, value);
+        if (flag === "--rate-limit-window" && seconds === 0)
+          throw new UsageError(`invalid value for ${flag}: "${value}" (expected a number of seconds > 0)`);
+        rateLimit[flag === "--rate-limit-window" ? "windowMs" : "blockMs"] = seconds * 1000;
+        break;
+      }
+      case "--rate-limit-retry-after":
+        rateLimit.retryAfter = oneOf(flag, next(), ["on", "off"] as const) === "on";
+        break;
       case "--post-shape":
         options.postShape = oneOf<PostShape>(flag, next(), POST_SHAPES);
         break;
@@ -115,6 +137,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         throw new UsageError(`unknown flag: ${arg} (see --help)`);
     }
   }
+  if (rateLimitGiven) options.rateLimit = rateLimitOff ? false : rateLimit;
   return { help: false, options };
 }
 

@@ -10,11 +10,11 @@ import type { DownloadType, WireDownloads, WireDownloadStatus, WireVideo } from 
 import type { PresentedAuth } from "./auth";
 import type { Dialect, DownloadDialect, PostShape, ProgressDialect, VideoDialect } from "./dialect";
 import { POST_SHAPES, PROGRESS_DIALECTS } from "./dialect";
-import { presentedAuth } from "./auth";
+import { presentedAuth, tokenRateKey } from "./auth";
 import { ERRORS, fail } from "./envelope";
 import type { FaultRule, RandomFailures } from "./faults";
 import { describeFault, FaultInjector } from "./faults";
-import type { RateLimitConfig } from "./ratelimit";
+import type { RateLimitConfig, RateWindowRecord } from "./ratelimit";
 import { CLOUDFLARE_RATE_LIMIT, RateLimiter } from "./ratelimit";
 import { API_PREFIX, handleRoute, matchRoute, parsePath } from "./routes";
 import { ACTING_FAULTS, faultResponse, jsonResponse, type RawResponse, readBody, redactHeaders } from "./transport";
@@ -30,7 +30,7 @@ export type {
   VideoDialect,
 } from "./dialect";
 export type { Fault, FaultRule, RandomFailures } from "./faults";
-export type { RateLimitConfig } from "./ratelimit";
+export type { RateLimitConfig, RateWindowRecord } from "./ratelimit";
 export type { StoredDownload } from "./store";
 
 /**
@@ -140,9 +140,10 @@ function resolveOptions(options: EmulatorOptions): Required<EmulatorOptions> {
     extraStatus,
   );
   if (rateLimit !== false) {
-    const { limit, windowMs, blockMs } = rateLimit;
+    const { limit, windowMs, blockMs, retryAfter } = rateLimit;
     const valid = Number.isInteger(limit) && limit > 0 && windowMs > 0 && blockMs >= 0;
     check(valid, "rateLimit needs an integer limit > 0, windowMs > 0 and blockMs >= 0", rateLimit);
+    check([undefined, true, false].includes(retryAfter), "rateLimit.retryAfter must be a boolean", retryAfter);
   }
   return resolved;
 }
@@ -299,6 +300,17 @@ export class Emulator {
    */
   failNextDownloads(opts: { count?: number; types?: DownloadType[]; afterMs?: number }): void {
     this.store.failNextDownloads(opts);
+  }
+
+  /** Spends `n` of `token`'s quota as another client of it would (past the limit, the block starts), without HTTP. */
+  spendQuota(token: string, n: number): void {
+    if (this.options.rateLimit === false) return;
+    this.limiter.spend(tokenRateKey(token), n, this.options.now(), this.options.rateLimit);
+  }
+
+  /** The rate-limit windows of `token` as the emulator counted them, oldest first (the latest 200). */
+  rateLimitWindows(token: string): RateWindowRecord[] {
+    return this.limiter.windows(tokenRateKey(token));
   }
 
   /** Clears the request log (sequence numbers keep counting). */

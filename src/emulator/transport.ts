@@ -83,6 +83,7 @@ export function faultResponse(fault: Fault): RawResponse {
     case "successFalse":
       return jsonResponse(fail(200, ERRORS.internal));
     case "rateLimited": {
+      if (fault.retryAfterSeconds === undefined) return jsonResponse(fail(429, ERRORS.rateLimited));
       const seconds = String(fault.retryAfterSeconds);
       const headers = { "Retry-After": seconds, Ratelimit: `"default";r=0;t=${seconds}` };
       return jsonResponse(fail(429, ERRORS.rateLimited), headers);
