@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime/debug"
 
 	gogen "github.com/pulumi/pulumi/pkg/v3/codegen/go"
@@ -32,16 +33,20 @@ func main() {
 
 	var spec schema.PackageSpec
 	readJSON(schemaPath, &spec)
-	var npm struct{ Version string }
+	var npm struct {
+		Version    string
+		Repository struct{ URL string }
+	}
 	readJSON(packagePath, &npm)
 	// The SDKs carry the plugin's version, so that they ask the engine for the matching plugin.
 	spec.Version = npm.Version
+	goModule := goModulePath(npm.Repository.URL)
 
 	generators := map[string]func(*schema.Package) (map[string][]byte, error){
 		"go": func(p *schema.Package) (map[string][]byte, error) {
 			files, err := gogen.GeneratePackage(tool, p, nil)
 			if err == nil {
-				files["go.mod"] = goMod()
+				files["go.mod"] = goMod(goModule)
 			}
 			return files, err
 		},
@@ -52,6 +57,7 @@ func main() {
 			return nodejs.GeneratePackage(tool, p, nil, nil, false, nil)
 		},
 	}
+	checkGoImportBasePath(spec, goModule)
 	for _, lang := range []string{"go", "nodejs", "python"} {
 		// Each generator adds its own language data to the package, so bind a fresh one per language.
 		pkg, diags, err := schema.BindSpec(spec, schema.NewNullLoader(), schema.ValidationOptions{})
@@ -82,9 +88,35 @@ func main() {
 	}
 }
 
+// goModulePath is the Go module path of sdk/go: the repository of package.json's `repository.url` (a GitHub
+// URL such as git+https://github.com/<owner>/<repo>.git), folder sdk/go, which `go get` resolves from the
+// repository's tags sdk/go/v<version>.
+func goModulePath(repositoryURL string) string {
+	m := regexp.MustCompile(`^(?:git\+)?(?:https?|ssh|git)://(?:git@)?(github\.com/[^/]+/[^/]+?)(?:\.git)?/?$`).
+		FindStringSubmatch(repositoryURL)
+	if m == nil {
+		fail(fmt.Errorf("package.json repository.url must be a GitHub repository URL such as "+
+			"git+https://github.com/<owner>/<repo>.git (the Go SDK's module path derives from it), got %q", repositoryURL))
+	}
+	return m[1] + "/sdk/go"
+}
+
+// checkGoImportBasePath fails unless schema.json's language.go.importBasePath is the package inside that module.
+func checkGoImportBasePath(spec schema.PackageSpec, module string) {
+	var goInfo struct{ ImportBasePath string }
+	if err := json.Unmarshal(spec.Language["go"], &goInfo); err != nil {
+		fail(fmt.Errorf("schema.json language.go: %w", err))
+	}
+	want := module + "/cloudflarestream"
+	if goInfo.ImportBasePath != want {
+		fail(fmt.Errorf("schema.json language.go.importBasePath is %q; with package.json's repository it must be %q",
+			goInfo.ImportBasePath, want))
+	}
+}
+
 // goMod makes sdk/go a module of its own, requiring the pulumi Go SDK at the version this generator was built
 // with (the CLI's version): the generated code is written for that SDK.
-func goMod() []byte {
+func goMod(module string) []byte {
 	sdk := "github.com/pulumi/pulumi/sdk/v3"
 	version := ""
 	if info, ok := debug.ReadBuildInfo(); ok {
@@ -97,7 +129,7 @@ func goMod() []byte {
 	if version == "" {
 		fail(fmt.Errorf("cannot tell which %s this generator was built with", sdk))
 	}
-	return []byte(fmt.Sprintf("module pulumi-cloudflare-stream-download/sdk/go\n\ngo 1.24\n\nrequire %s %s\n", sdk, version))
+	return []byte(fmt.Sprintf("module %s\n\ngo 1.24\n\nrequire %s %s\n", module, sdk, version))
 }
 
 func readJSON(path string, v any) {
