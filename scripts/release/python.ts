@@ -24,7 +24,15 @@ export function pythonPulumiVersion(): string {
 }
 
 /** The tools the release and the tests install next to `pulumi`, pinned. */
-export const PYTHON_TOOLS = ["build==1.6.1", "setuptools==84.2.1", "wheel==0.48.0", "pytest==9.2.0"];
+export const PYTHON_TOOLS = {
+  build: ["build==1.6.1", "setuptools==84.2.1", "wheel==0.48.0"],
+  pytest: ["pytest==9.2.0"],
+};
+
+/** Every PyPI pin of the release and the tests: one wheelhouse holds them all. */
+export function pythonPins(): string[] {
+  return [`pulumi==${pythonPulumiVersion()}`, ...PYTHON_TOOLS.build, ...PYTHON_TOOLS.pytest];
+}
 
 /** The Python interpreter: STREAM_DOWNLOAD_PYTHON, else `python3` on PATH. */
 export function python(): string {
@@ -44,7 +52,9 @@ export function run(cmd: string, args: string[], opts: { cwd?: string; env?: Nod
     });
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`${cmd} ${args.join(" ")} failed${opts.cwd ? ` in ${opts.cwd}` : ""}:\n${e.stdout ?? ""}${e.stderr ?? e.message}`);
+    throw new Error(
+      `${cmd} ${args.join(" ")} failed${opts.cwd ? ` in ${opts.cwd}` : ""}:\n${e.stdout ?? ""}${e.stderr ?? e.message}`,
+    );
   }
 }
 
@@ -104,12 +114,15 @@ export interface Venv {
 }
 
 /**
- * Makes a fresh virtual environment in `dir` and installs `requirements` (pins and paths of wheels) into it
- * with pip from the wheelhouse of `fromIndex` (PyPI pins), offline: as `pip install` does for users, without
- * downloading again.
+ * Makes a fresh virtual environment in `dir` and installs into it, with pip, `fromIndex` (some of
+ * `pythonPins()`) and `wheels` (paths), offline from the wheelhouse of `pythonPins()`: as `pip install` does for
+ * users, without downloading again.
  */
 export function makeVenv(dir: string, fromIndex: string[], wheels: string[] = []): Venv {
-  const houses = wheelhouse(fromIndex);
+  const pins = pythonPins();
+  const unpinned = fromIndex.filter((r) => !pins.includes(r));
+  if (unpinned.length > 0) throw new Error(`${unpinned.join(", ")}: not among the pins of pythonPins()`);
+  const houses = wheelhouse(pins);
   run(python(), ["-m", "venv", dir]);
   const bin = path.join(dir, "bin");
   const venvPython = path.join(bin, "python");

@@ -24,10 +24,17 @@ export interface SdkPackages {
 /** The version the SDKs in sdk/ were generated with; they must match the release's version. */
 function checkVersion(version: string): void {
   const files: [string, string][] = [
-    ["sdk/nodejs/package.json", (JSON.parse(readFileSync(path.join(SDK, "nodejs", "package.json"), "utf8")) as { version: string }).version],
+    [
+      "sdk/nodejs/package.json",
+      (JSON.parse(readFileSync(path.join(SDK, "nodejs", "package.json"), "utf8")) as { version: string }).version,
+    ],
     [
       "sdk/python/pulumi_cloudflare_stream/pulumi-plugin.json",
-      (JSON.parse(readFileSync(path.join(SDK, "python", "pulumi_cloudflare_stream", "pulumi-plugin.json"), "utf8")) as { version: string }).version,
+      (
+        JSON.parse(
+          readFileSync(path.join(SDK, "python", "pulumi_cloudflare_stream", "pulumi-plugin.json"), "utf8"),
+        ) as { version: string }
+      ).version,
     ],
   ];
   for (const [file, got] of files) {
@@ -51,7 +58,7 @@ export function goModulePath(): string {
 function buildPython(outDir: string, work: string): SdkPackages["python"] {
   const src = path.join(work, "python");
   cpSync(path.join(SDK, "python"), src, { recursive: true, filter: (f) => !f.includes("__pycache__") });
-  const venv = makeVenv(path.join(work, "build-venv"), PYTHON_TOOLS);
+  const venv = makeVenv(path.join(work, "build-venv"), PYTHON_TOOLS.build);
   const dist = path.join(work, "python-dist");
   run(venv.python, ["-m", "build", "--no-isolation", "--sdist", "--wheel", "--outdir", dist, src]);
   const files = readdirSync(dist);
