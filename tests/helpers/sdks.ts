@@ -31,7 +31,10 @@ export function runPrinted(
   args: string[],
   opts: { cwd: string; env?: NodeJS.ProcessEnv; show?: string },
 ): string {
-  console.log(`      $ ${opts.show ?? [cmd, ...args].join(" ")}   (in ${path.relative(REPO, opts.cwd) || "."})`);
+  const where = path.relative(REPO, opts.cwd);
+  console.log(
+    `      $ ${opts.show ?? [cmd, ...args].join(" ")}   (in ${where.startsWith("..") ? opts.cwd : where || "."})`,
+  );
   try {
     return execFileSync(cmd, args, {
       cwd: opts.cwd,
