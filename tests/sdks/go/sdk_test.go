@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
@@ -40,7 +41,9 @@ type schemaSpec struct {
 		Properties      map[string]property
 	}
 	Types map[string]struct {
-		Enum []struct{ Name, Value string }
+		Enum       []struct{ Name, Value string }
+		Properties map[string]property
+		Required   []string
 	}
 }
 
@@ -270,6 +273,33 @@ func TestOutputsAreTypedAsTheSchemaSays(t *testing.T) {
 	}
 	if ts := seen["types"].([]cloudflarestream.DownloadType); len(ts) != 1 || ts[0] != cloudflarestream.DownloadTypeAudio {
 		t.Errorf("downloadTypes %v", ts)
+	}
+}
+
+// The wire names of a generated Go struct (its `pulumi:"<name>"` tags) and which are optional (pointers).
+func wireNames(v any) (names []string, optional map[string]bool) {
+	optional = map[string]bool{}
+	rt := reflect.TypeOf(v)
+	for i := 0; i < rt.NumField(); i++ {
+		name := strings.Split(rt.Field(i).Tag.Get("pulumi"), ",")[0]
+		names = append(names, name)
+		optional[name] = rt.Field(i).Type.Kind() == reflect.Ptr
+	}
+	sort.Strings(names)
+	return names, optional
+}
+
+func TestOutputTypesHaveTheSchemasProperties(t *testing.T) {
+	spec := loadSchema(t)
+	info := spec.Types["cloudflare-stream:index:DownloadInfo"]
+	names, optional := wireNames(cloudflarestream.DownloadInfo{})
+	if got, want := strings.Join(names, ","), strings.Join(keys(info.Properties), ","); got != want {
+		t.Fatalf("DownloadInfo's fields on the wire %s, schema.json %s", got, want)
+	}
+	for _, name := range info.Required {
+		if optional[name] {
+			t.Errorf("DownloadInfo.%s is optional in Go, required in schema.json", name)
+		}
 	}
 }
 
