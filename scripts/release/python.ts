@@ -115,13 +115,12 @@ export interface Venv {
 
 /**
  * Makes a fresh virtual environment in `dir` and installs into it, with pip, `fromIndex` (some of
- * `pythonPins()`) and `wheels` (paths), offline from the wheelhouse of `pythonPins()`: as `pip install` does for
- * users, without downloading again.
+ * `pins`, by default `pythonPins()`) and `wheels` (paths), offline from the wheelhouse of `pins`: as
+ * `pip install` does for users, without downloading again.
  */
-export function makeVenv(dir: string, fromIndex: string[], wheels: string[] = []): Venv {
-  const pins = pythonPins();
+export function makeVenv(dir: string, fromIndex: string[], wheels: string[] = [], pins = pythonPins()): Venv {
   const unpinned = fromIndex.filter((r) => !pins.includes(r));
-  if (unpinned.length > 0) throw new Error(`${unpinned.join(", ")}: not among the pins of pythonPins()`);
+  if (unpinned.length > 0) throw new Error(`${unpinned.join(", ")}: not among the pins ${pins.join(", ")}`);
   const houses = wheelhouse(pins);
   run(python(), ["-m", "venv", dir]);
   const bin = path.join(dir, "bin");
