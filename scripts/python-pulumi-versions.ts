@@ -9,7 +9,7 @@
  * The README's "Languages" section reports what it printed; examples/python/requirements.txt pins the newest
  * that works.
  */
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   try {
     const { python } = await buildSdkPackages({
       outDir: path.join(work, "packages"),
-      version: (require(path.join(REPO, "package.json")) as { version: string }).version,
+      version: (JSON.parse(readFileSync(path.join(REPO, "package.json"), "utf8")) as { version: string }).version,
     });
     for (const version of versions) {
       const program = path.join(work, `program-${version}`);
