@@ -48,12 +48,13 @@
 # - pulumi-language-python (runs Python programs, such as examples/python): like the Node.js host, its current
 #   module (github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3) answers 403 at the proxy; until
 #   v3.68.0 it was the package github.com/pulumi/pulumi/sdk/v3/python/cmd/pulumi-language-python, built here
-#   unmodified from its own wrapper module (PYTHON_LANGHOST_SDK_VERSION, default 3.68.0), in about a minute.
-#   It runs programs through the `pulumi-language-python-exec` script that sits beside it in that module
-#   (python/cmd/pulumi-language-python-exec), copied unmodified next to the host, with the `python` of the
-#   program's virtualenv (Pulumi.yaml runtime.options.virtualenv), which holds the `pulumi` package from PyPI
-#   (README, "Languages", for the versions that work with this host). Added to a cached build when missing,
-#   recorded in <version dir>/.python-host.
+#   unmodified from its own wrapper module (PYTHON_LANGHOST_SDK_VERSION, default 3.68.0; a few seconds once the
+#   Node.js host is built, as they share modules). It runs programs through the `pulumi-language-python-exec`
+#   script that sits beside it in that module (python/cmd/pulumi-language-python-exec), copied unmodified next
+#   to the host, with the first `python3` on PATH: this host predates the CLI handing it Pulumi.yaml's
+#   runtime.options, so it ignores `virtualenv:`; activate the program's virtual environment (which holds the
+#   `pulumi` package from PyPI; README, "Languages", for the versions that work) before running `pulumi`.
+#   Added to a cached build when missing, recorded in <version dir>/.python-host.
 #
 # Useful env for callers: PULUMI_SKIP_UPDATE_CHECK=true (no network check for new CLI versions).
 # Safe to run concurrently (flock on a lock file in the cache dir); builds go to a temp dir inside
@@ -227,7 +228,7 @@ ensure_python_host() {
   python_host_ok && return 0
   local sdk=github.com/pulumi/pulumi/sdk/v3 dir="$TMP/python-host" start=$SECONDS sdk_gomod sdk_dir
   local pkg="$sdk/python/cmd/pulumi-language-python"
-  log "compiling pulumi-language-python (from $sdk@v$PYTHON_LANGHOST_SDK_VERSION; about a minute)"
+  log "compiling pulumi-language-python (from $sdk@v$PYTHON_LANGHOST_SDK_VERSION)"
   mkdir -p "$dir"
   sdk_gomod="$(module_gomod "$sdk@v$PYTHON_LANGHOST_SDK_VERSION")"
   sdk_dir="$(cd "$TMP" && "$GO_BIN" mod download -json "$sdk@v$PYTHON_LANGHOST_SDK_VERSION" |
