@@ -4,10 +4,10 @@
 #   PATH="$(bash scripts/pulumi-cli.sh | tail -1):$PATH"
 #
 # The LAST line of stdout is a folder holding `pulumi`, `pulumi-language-nodejs`,
-# `pulumi-resource-pulumi-nodejs`, `pulumi-language-yaml` and `pulumi-language-go`; everything else goes
-# to stderr.
+# `pulumi-resource-pulumi-nodejs`, `pulumi-language-yaml`, `pulumi-language-go`, `pulumi-language-python`
+# and `pulumi-language-python-exec`; everything else goes to stderr.
 #
-# 1. If `pulumi` is on PATH and the four plugins are reachable (on PATH or beside it), use it.
+# 1. If `pulumi` is on PATH and the language hosts and plugins are reachable (on PATH or beside it), use it.
 # 2. Otherwise build them once with Go into
 #      ${PULUMI_CLI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/stream-download-pulumi-cli}/<version>-nodejs-host-<version>/bin
 #    and reuse that on later runs (a cached run takes about a second). The version is pinned to the
@@ -45,6 +45,16 @@
 #   wrapper module (GO_LANGHOST_SDK_VERSION, default 3.66.0). It builds the program with the `go` on PATH,
 #   and the program's go.mod picks its own pulumi SDK (v3.276.0 in the tests). Added to a cached build when
 #   missing, recorded in <version dir>/.go-host.
+# - pulumi-language-python (runs Python programs, such as examples/python): like the Node.js host, its current
+#   module (github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3) answers 403 at the proxy; until
+#   v3.68.0 it was the package github.com/pulumi/pulumi/sdk/v3/python/cmd/pulumi-language-python, built here
+#   unmodified from its own wrapper module (PYTHON_LANGHOST_SDK_VERSION, default 3.68.0; a few seconds once the
+#   Node.js host is built, as they share modules). It runs programs through the `pulumi-language-python-exec`
+#   script that sits beside it in that module (python/cmd/pulumi-language-python-exec), copied unmodified next
+#   to the host, with the first `python3` on PATH: this host predates the CLI handing it Pulumi.yaml's
+#   runtime.options, so it ignores `virtualenv:`; activate the program's virtual environment (which holds the
+#   `pulumi` package from PyPI; README, "Languages", for the versions that work) before running `pulumi`.
+#   Added to a cached build when missing, recorded in <version dir>/.python-host.
 #
 # Useful env for callers: PULUMI_SKIP_UPDATE_CHECK=true (no network check for new CLI versions).
 # Safe to run concurrently (flock on a lock file in the cache dir); builds go to a temp dir inside
@@ -66,6 +76,8 @@ YAML_HOST_VERSION="${PULUMI_YAML_VERSION:-1.25.0}"
 YAML_HOST_VERSION="${YAML_HOST_VERSION#v}"
 # The last sdk/v3 version that held the Go language host (see above).
 GO_LANGHOST_SDK_VERSION="${GO_LANGHOST_SDK_VERSION:-3.66.0}"
+# The last sdk/v3 version that held the Python language host (see above).
+PYTHON_LANGHOST_SDK_VERSION="${PYTHON_LANGHOST_SDK_VERSION:-3.68.0}"
 BIN="$VERSION_DIR/bin"
 INSTALL_HELP="Install the Pulumi CLI (https://www.pulumi.com/docs/install/) and put it on PATH, or install Go >= 1.26 (with access to the Go module proxy) so this script can build it."
 
@@ -76,7 +88,8 @@ die() { printf 'pulumi-cli: error: %s\n' "$*" >&2; exit 1; }
 if sys_pulumi="$(command -v pulumi 2>/dev/null)"; then
   sys_dir="$(cd "$(dirname "$sys_pulumi")" && pwd)"
   missing=""
-  for exe in pulumi-language-nodejs pulumi-resource-pulumi-nodejs pulumi-language-yaml pulumi-language-go; do
+  for exe in pulumi-language-nodejs pulumi-resource-pulumi-nodejs pulumi-language-yaml pulumi-language-go \
+    pulumi-language-python pulumi-language-python-exec; do
     if ! command -v "$exe" >/dev/null 2>&1 && [ ! -x "$sys_dir/$exe" ]; then
       missing="$missing $exe"
     fi
@@ -86,7 +99,7 @@ if sys_pulumi="$(command -v pulumi 2>/dev/null)"; then
     echo "$sys_dir"
     exit 0
   fi
-  log "pulumi is on PATH ($sys_pulumi) but not:$missing; using a cached build of all five instead"
+  log "pulumi is on PATH ($sys_pulumi) but not:$missing; using a cached build of all of them instead"
 fi
 
 # 2. The cached build.
@@ -101,7 +114,11 @@ yaml_ok() {
 go_host_ok() {
   [ -x "$BIN/pulumi-language-go" ] && [ "$(cat "$VERSION_DIR/.go-host" 2>/dev/null)" = "v$GO_LANGHOST_SDK_VERSION" ]
 }
-if cache_ok && yaml_ok && go_host_ok; then
+python_host_ok() {
+  [ -x "$BIN/pulumi-language-python" ] && [ -x "$BIN/pulumi-language-python-exec" ] &&
+    [ "$(cat "$VERSION_DIR/.python-host" 2>/dev/null)" = "v$PYTHON_LANGHOST_SDK_VERSION" ]
+}
+if cache_ok && yaml_ok && go_host_ok && python_host_ok; then
   log "using cached Pulumi CLI v$VERSION in $BIN"
   echo "$BIN"
   exit 0
@@ -206,10 +223,45 @@ ensure_go_host() {
   log "built pulumi-language-go in $((SECONDS - start))s"
 }
 
+# Builds pulumi-language-python (and copies its -exec script) into $BIN when missing, leaving the CLI alone.
+ensure_python_host() {
+  python_host_ok && return 0
+  local sdk=github.com/pulumi/pulumi/sdk/v3 dir="$TMP/python-host" start=$SECONDS sdk_gomod sdk_dir
+  local pkg="$sdk/python/cmd/pulumi-language-python"
+  log "compiling pulumi-language-python (from $sdk@v$PYTHON_LANGHOST_SDK_VERSION)"
+  mkdir -p "$dir"
+  sdk_gomod="$(module_gomod "$sdk@v$PYTHON_LANGHOST_SDK_VERSION")"
+  sdk_dir="$(cd "$TMP" && "$GO_BIN" mod download -json "$sdk@v$PYTHON_LANGHOST_SDK_VERSION" |
+    sed -n 's/^[[:space:]]*"Dir":[[:space:]]*"\(.*\)",\{0,1\}$/\1/p')"
+  [ -f "$sdk_dir/python/cmd/pulumi-language-python-exec" ] ||
+    die "$sdk@v$PYTHON_LANGHOST_SDK_VERSION has no python/cmd/pulumi-language-python-exec"
+  {
+    echo "module pulumicli.local/pythonlanghost"
+    echo
+    echo "go 1.21"
+    echo
+    echo "require $sdk v$PYTHON_LANGHOST_SDK_VERSION"
+    echo
+    echo "// Non-local replace directives copied from $sdk@v$PYTHON_LANGHOST_SDK_VERSION's go.mod."
+    non_local_replaces "$sdk_gomod"
+  } >"$dir/go.mod"
+  printf '//go:build tools\n\npackage tools\n\nimport _ "%s"\n' "$pkg" >"$dir/tools.go"
+  (cd "$dir" && GOWORK=off CGO_ENABLED=0 GOFLAGS=-mod=mod "$GO_BIN" mod tidy >&2 &&
+    GOWORK=off CGO_ENABLED=0 GOFLAGS=-mod=mod "$GO_BIN" build -p 2 -trimpath \
+      -ldflags "-s -w -X $sdk/go/common/version.Version=v$PYTHON_LANGHOST_SDK_VERSION" \
+      -o "$dir/pulumi-language-python" "$pkg" >&2) || die "could not build $pkg@v$PYTHON_LANGHOST_SDK_VERSION"
+  cp "$sdk_dir/python/cmd/pulumi-language-python-exec" "$BIN/pulumi-language-python-exec"
+  chmod 755 "$BIN/pulumi-language-python-exec"
+  mv "$dir/pulumi-language-python" "$BIN/pulumi-language-python"
+  echo "v$PYTHON_LANGHOST_SDK_VERSION" >"$VERSION_DIR/.python-host"
+  log "built pulumi-language-python in $((SECONDS - start))s"
+}
+
 # Someone else may have finished the build while we waited; then only a language host may be missing.
 if cache_ok; then
   ensure_yaml_host
   ensure_go_host
+  ensure_python_host
   log "using cached Pulumi CLI v$VERSION in $BIN"
   echo "$BIN"
   exit 0
@@ -278,4 +330,5 @@ mv "$OUT" "$VERSION_DIR"
 log "built Pulumi CLI v$VERSION in $((SECONDS - start))s: $BIN"
 ensure_yaml_host
 ensure_go_host
+ensure_python_host
 echo "$BIN"

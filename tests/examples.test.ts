@@ -15,7 +15,10 @@ const all = readdirSync(EXAMPLES, { withFileTypes: true })
   .filter((entry) => entry.isDirectory())
   .map((entry) => entry.name)
   .sort();
-/** The Node.js programs (examples/yaml is a YAML program for the provider plugin; tests/native-engine.test.ts runs it). */
+/**
+ * The Node.js programs (examples/yaml and examples/python use the provider plugin; tests/native-engine.test.ts and
+ * tests/sdks/engine-python.test.ts run them).
+ */
 const examples = all.filter((name) =>
   /^runtime: nodejs$/m.test(readFileSync(path.join(EXAMPLES, name, "Pulumi.yaml"), "utf8")),
 );
@@ -65,9 +68,9 @@ describe("examples", function () {
     configDir = tempDir("sd-examples-");
   });
 
-  it("include the basic and upload-and-download Node.js programs, and a YAML program", () => {
+  it("include the basic and upload-and-download Node.js programs, a Python and a YAML program", () => {
     assert.deepEqual(examples, ["basic", "upload-and-download"]);
-    assert.deepEqual(all, ["basic", "upload-and-download", "yaml"]);
+    assert.deepEqual(all, ["basic", "python", "upload-and-download", "yaml"]);
   });
 
   for (const example of examples) {

@@ -47,12 +47,13 @@ func main() {
 	// ...and where to download it: the GitHub releases of package.json's repository, also kept in schema.json.
 	spec.PluginDownloadURL = pluginDownloadURL(npm.Repository.URL)
 	writePluginDownloadURL(schemaPath, spec.PluginDownloadURL, npm.Version)
+	goModule := goModulePath(npm.Repository.URL)
 
 	generators := map[string]func(*schema.Package) (map[string][]byte, error){
 		"go": func(p *schema.Package) (map[string][]byte, error) {
 			files, err := gogen.GeneratePackage(tool, p, nil)
 			if err == nil {
-				files["go.mod"] = goMod()
+				files["go.mod"] = goMod(goModule)
 			}
 			return files, err
 		},
@@ -63,6 +64,7 @@ func main() {
 			return nodejs.GeneratePackage(tool, p, nil, nil, false, nil)
 		},
 	}
+	checkGoImportBasePath(spec, goModule)
 	for _, lang := range []string{"go", "nodejs", "python"} {
 		// Each generator adds its own language data to the package, so bind a fresh one per language.
 		pkg, diags, err := schema.BindSpec(spec, schema.NewNullLoader(), schema.ValidationOptions{})
@@ -93,9 +95,42 @@ func main() {
 	}
 }
 
+// githubRepository is "<owner>/<repo>" of package.json's `repository.url` (a GitHub URL such as
+// git+https://github.com/<owner>/<repo>.git): the one place that says where the project is published, from
+// which the Go module path and the plugin's download URL both derive.
+func githubRepository(repositoryURL string) string {
+	m := regexp.MustCompile(`^(?:git\+)?(?:https?|ssh|git)://(?:git@)?github\.com/([\w.-]+/[\w.-]+?)(?:\.git)?/?$`).
+		FindStringSubmatch(repositoryURL)
+	if m == nil {
+		fail(fmt.Errorf("package.json repository.url must be a GitHub repository URL such as "+
+			"git+https://github.com/<owner>/<repo>.git (the Go SDK's module path and the plugin's download URL "+
+			"derive from it), got %q", repositoryURL))
+	}
+	return m[1]
+}
+
+// goModulePath is the Go module path of sdk/go: the repository's folder sdk/go, which `go get` resolves from
+// the repository's tags sdk/go/v<version>.
+func goModulePath(repositoryURL string) string {
+	return "github.com/" + githubRepository(repositoryURL) + "/sdk/go"
+}
+
+// checkGoImportBasePath fails unless schema.json's language.go.importBasePath is the package inside that module.
+func checkGoImportBasePath(spec schema.PackageSpec, module string) {
+	var goInfo struct{ ImportBasePath string }
+	if err := json.Unmarshal(spec.Language["go"], &goInfo); err != nil {
+		fail(fmt.Errorf("schema.json language.go: %w", err))
+	}
+	want := module + "/cloudflarestream"
+	if goInfo.ImportBasePath != want {
+		fail(fmt.Errorf("schema.json language.go.importBasePath is %q; with package.json's repository it must be %q",
+			goInfo.ImportBasePath, want))
+	}
+}
+
 // goMod makes sdk/go a module of its own, requiring the pulumi Go SDK at the version this generator was built
 // with (the CLI's version): the generated code is written for that SDK.
-func goMod() []byte {
+func goMod(module string) []byte {
 	sdk := "github.com/pulumi/pulumi/sdk/v3"
 	version := ""
 	if info, ok := debug.ReadBuildInfo(); ok {
@@ -108,18 +143,13 @@ func goMod() []byte {
 	if version == "" {
 		fail(fmt.Errorf("cannot tell which %s this generator was built with", sdk))
 	}
-	return []byte(fmt.Sprintf("module pulumi-cloudflare-stream-download/sdk/go\n\ngo 1.24\n\nrequire %s %s\n", sdk, version))
+	return []byte(fmt.Sprintf("module %s\n\ngo 1.24\n\nrequire %s %s\n", module, sdk, version))
 }
 
-// pluginDownloadURL is the Pulumi download URL of a GitHub repository's releases (assets named
-// pulumi-resource-<name>-v<version>-<os>-<arch>.tar.gz under the tag v<version>), from package.json's
-// repository URL (git+https://github.com/<owner>/<repo>.git).
-func pluginDownloadURL(repository string) string {
-	m := regexp.MustCompile(`^(?:git\+)?https://github\.com/([\w.-]+)/([\w.-]+?)(?:\.git)?/?$`).FindStringSubmatch(repository)
-	if m == nil {
-		fail(fmt.Errorf("package.json repository.url %q is not https://github.com/<owner>/<repo>: the plugin is downloaded from that repository's GitHub releases", repository))
-	}
-	return "github://api.github.com/" + m[1] + "/" + m[2]
+// pluginDownloadURL is the Pulumi download URL of the repository's GitHub releases (assets named
+// pulumi-resource-<name>-v<version>-<os>-<arch>.tar.gz under the tag v<version>).
+func pluginDownloadURL(repositoryURL string) string {
+	return "github://api.github.com/" + githubRepository(repositoryURL)
 }
 
 // writePluginDownloadURL sets schema.json's pluginDownloadURL in place, and the resource options of the YAML

@@ -1,4 +1,4 @@
-module pulumi-cloudflare-stream-download/sdk/go
+module github.com/cloudflare-stream-download/pulumi-cloudflare-stream-download/sdk/go
 
 go 1.24
 

@@ -35,7 +35,7 @@ setup(name='pulumi_cloudflare_stream',
       },
       install_requires=[
           'packaging>=24.0',
-          'pulumi>=3.142.0,<4.0.0',
+          'pulumi>=3.231.0,<4.0.0',
           'semver>=2.8.1',
           'typing-extensions>=4.11,<5; python_version < "3.11"'
       ],

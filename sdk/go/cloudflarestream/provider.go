@@ -7,8 +7,8 @@ import (
 	"context"
 	"reflect"
 
+	"github.com/cloudflare-stream-download/pulumi-cloudflare-stream-download/sdk/go/cloudflarestream/internal"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-	"pulumi-cloudflare-stream-download/sdk/go/cloudflarestream/internal"
 )
 
 // The provider type for the cloudflare-stream package. Each explicit provider instance may use its own credentials.

@@ -7,8 +7,8 @@ import (
 	"context"
 	"reflect"
 
+	"github.com/cloudflare-stream-download/pulumi-cloudflare-stream-download/sdk/go/cloudflarestream/internal"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-	"pulumi-cloudflare-stream-download/sdk/go/cloudflarestream/internal"
 )
 
 var _ = internal.GetEnvOrDefault

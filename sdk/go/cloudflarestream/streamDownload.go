@@ -8,8 +8,8 @@ import (
 	"reflect"
 
 	"errors"
+	"github.com/cloudflare-stream-download/pulumi-cloudflare-stream-download/sdk/go/cloudflarestream/internal"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-	"pulumi-cloudflare-stream-download/sdk/go/cloudflarestream/internal"
 )
 
 // Downloadable MP4 and M4A files of a Cloudflare Stream video. `pulumi up` creates them and waits until they are ready, `pulumi refresh` reads their live status, and `pulumi destroy` deletes them. Downloads of the video that already exist are adopted rather than generated again. Import with the id `<accountId>/<videoUid>`.

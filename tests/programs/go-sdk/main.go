@@ -2,7 +2,7 @@
 package main
 
 import (
-	"pulumi-cloudflare-stream-download/sdk/go/cloudflarestream"
+	"github.com/cloudflare-stream-download/pulumi-cloudflare-stream-download/sdk/go/cloudflarestream"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"

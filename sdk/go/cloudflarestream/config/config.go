@@ -4,9 +4,9 @@
 package config
 
 import (
+	"github.com/cloudflare-stream-download/pulumi-cloudflare-stream-download/sdk/go/cloudflarestream/internal"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
-	"pulumi-cloudflare-stream-download/sdk/go/cloudflarestream/internal"
 )
 
 var _ = internal.GetEnvOrDefault

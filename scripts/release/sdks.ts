@@ -1,0 +1,150 @@
+/**
+ * The generated SDKs (sdk/, from `npm run gen-sdk`) packaged as each language installs them:
+ * - Python: an sdist and a wheel, built with `python -m build` (pip installs the wheel);
+ * - Node.js: an npm tarball with compiled JavaScript and type declarations (npm installs it);
+ * - Go: nothing to build: Go fetches modules from their repository, at the module path of sdk/go/go.mod
+ *   (derived from package.json's `repository`), tagged `sdk/go/v<version>`.
+ *
+ *   npx ts-node --transpile-only scripts/release/sdks.ts [out dir, default release/]
+ */
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { makeVenv, PYTHON_TOOLS, run } from "./python";
+
+const REPO = path.resolve(__dirname, "..", "..");
+const SDK = path.join(REPO, "sdk");
+
+export interface SdkPackages {
+  python: { wheel: string; sdist: string };
+  nodejs: { tarball: string };
+  go: { module: string; tag: string };
+}
+
+/** The version the SDKs in sdk/ were generated with; they must match the release's version. */
+function checkVersion(version: string): void {
+  const files: [string, string][] = [
+    [
+      "sdk/nodejs/package.json",
+      (JSON.parse(readFileSync(path.join(SDK, "nodejs", "package.json"), "utf8")) as { version: string }).version,
+    ],
+    [
+      "sdk/python/pulumi_cloudflare_stream/pulumi-plugin.json",
+      (
+        JSON.parse(
+          readFileSync(path.join(SDK, "python", "pulumi_cloudflare_stream", "pulumi-plugin.json"), "utf8"),
+        ) as { version: string }
+      ).version,
+    ],
+  ];
+  for (const [file, got] of files) {
+    if (got !== version) {
+      throw new Error(
+        `${file} has version ${got}, but the release is ${version}: set "version" in package.json and run npm run gen-sdk`,
+      );
+    }
+  }
+}
+
+/** The Go module path of sdk/go (its go.mod's `module` line). */
+export function goModulePath(): string {
+  const gomod = readFileSync(path.join(SDK, "go", "go.mod"), "utf8");
+  const module = /^module\s+(\S+)\s*$/m.exec(gomod)?.[1];
+  if (!module) throw new Error("sdk/go/go.mod has no module line: run npm run gen-sdk");
+  return module;
+}
+
+/** The wheel and the sdist of sdk/python, built in a copy (the build writes into its source folder). */
+function buildPython(outDir: string, work: string): SdkPackages["python"] {
+  const src = path.join(work, "python");
+  cpSync(path.join(SDK, "python"), src, { recursive: true, filter: (f) => !f.includes("__pycache__") });
+  const venv = makeVenv(path.join(work, "build-venv"), PYTHON_TOOLS.build);
+  const dist = path.join(work, "python-dist");
+  run(venv.python, ["-m", "build", "--no-isolation", "--sdist", "--wheel", "--outdir", dist, src]);
+  const files = readdirSync(dist);
+  const wheel = files.find((f) => f.endsWith(".whl"));
+  const sdist = files.find((f) => f.endsWith(".tar.gz"));
+  if (!wheel || !sdist) throw new Error(`python -m build wrote ${files.join(", ")}: expected a .whl and a .tar.gz`);
+  cpSync(path.join(dist, wheel), path.join(outDir, wheel));
+  cpSync(path.join(dist, sdist), path.join(outDir, sdist));
+  return { wheel: path.join(outDir, wheel), sdist: path.join(outDir, sdist) };
+}
+
+/**
+ * The npm tarball of sdk/nodejs: compiled with the repository's TypeScript into JavaScript (CommonJS) and
+ * declarations, next to the SDK's package.json with `main` and `types` pointing at them, then `npm pack`.
+ */
+function buildNodejs(outDir: string, work: string): SdkPackages["nodejs"] {
+  const src = path.join(work, "nodejs");
+  cpSync(path.join(SDK, "nodejs"), src, { recursive: true });
+  // The compiler resolves @pulumi/pulumi and @types/node from the repository's node_modules.
+  symlinkSync(path.join(REPO, "node_modules"), path.join(src, "node_modules"), "dir");
+  const out = path.join(src, "bin");
+  run(
+    process.execPath,
+    [
+      path.join(REPO, "node_modules", "typescript", "bin", "tsc"),
+      "-p",
+      path.join(src, "tsconfig.json"),
+      "--outDir",
+      out,
+      "--sourceMap",
+      "false",
+      "--declarationMap",
+      "false",
+    ],
+    { cwd: src },
+  );
+  const generated = JSON.parse(readFileSync(path.join(src, "package.json"), "utf8")) as Record<string, unknown>;
+  const repo = JSON.parse(readFileSync(path.join(REPO, "package.json"), "utf8")) as Record<string, unknown>;
+  const pkg = {
+    ...generated,
+    main: "index.js",
+    types: "index.d.ts",
+    files: ["**/*.js", "**/*.d.ts", "README.md"],
+    repository: repo.repository,
+    homepage: repo.homepage,
+    scripts: undefined,
+    devDependencies: undefined,
+  };
+  writeFileSync(path.join(out, "package.json"), `${JSON.stringify(pkg, null, 2)}\n`);
+  cpSync(path.join(src, "README.md"), path.join(out, "README.md"));
+  const name = run("npm", ["pack", "--silent", "--pack-destination", outDir], { cwd: out }).trim().split("\n").pop();
+  if (!name?.endsWith(".tgz")) throw new Error(`npm pack printed "${name ?? ""}", not a tarball's name`);
+  return { tarball: path.join(outDir, name) };
+}
+
+/**
+ * Builds the SDK packages of `version` (which must be the version sdk/ was generated with) into `outDir`:
+ * the Python sdist and wheel and the Node.js tarball; returns their paths and the Go module path and tag.
+ */
+export async function buildSdkPackages(opts: { outDir: string; version: string }): Promise<SdkPackages> {
+  checkVersion(opts.version);
+  const outDir = path.resolve(opts.outDir);
+  mkdirSync(outDir, { recursive: true });
+  const work = mkdtempSync(path.join(tmpdir(), "sd-sdk-packages-"));
+  try {
+    const python = buildPython(outDir, work);
+    const nodejs = buildNodejs(outDir, work);
+    return { python, nodejs, go: { module: goModulePath(), tag: `sdk/go/v${opts.version}` } };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  const outDir = process.argv[2] ?? path.join(REPO, "release");
+  const version = (JSON.parse(readFileSync(path.join(REPO, "package.json"), "utf8")) as { version: string }).version;
+  buildSdkPackages({ outDir, version }).then(
+    (built) => {
+      console.log(`Python wheel: ${built.python.wheel}`);
+      console.log(`Python sdist: ${built.python.sdist}`);
+      console.log(`Node.js tarball: ${built.nodejs.tarball}`);
+      console.log(`Go: go get ${built.go.module}@v${version} (tag ${built.go.tag})`);
+    },
+    (error: Error) => {
+      console.error(`sdks: ${error.message}`);
+      process.exit(1);
+    },
+  );
+}
