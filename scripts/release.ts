@@ -2,6 +2,7 @@
  * `npm run release`: every file a user installs, in release/ (ignored by git), as a GitHub release of the
  * repository holds them:
  * - the provider plugin's archives, one per OS and architecture (scripts/release/plugin.ts);
+ * - the SDK packages: the Python wheel and sdist and the Node.js SDK's npm tarball (scripts/release/sdks.ts);
  * - SHA256SUMS, in the format of `sha256sum` (`sha256sum -c SHA256SUMS` checks them).
  *
  * The same commit gives byte-identical files: every archive entry has the commit's time as its mtime
@@ -16,11 +17,12 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "nod
 import * as path from "node:path";
 import { REPO } from "./engine";
 import { buildPluginArchives, type Target } from "./release/plugin";
+import { buildSdkPackages } from "./release/sdks";
 
 /** What a release build writes, and where. */
 export interface ReleaseOptions {
   out?: string;
-  /** Only these plugin platforms (all when unset). */
+  /** Only these plugin platforms, and no SDK packages (everything when unset). */
   targets?: readonly Target[];
   log?: (line: string) => void;
 }
@@ -65,8 +67,12 @@ export async function release(options: ReleaseOptions = {}): Promise<string[]> {
 
   await buildPluginArchives({ repo: REPO, out, version, mtime, targets: options.targets, log });
 
-  // The SDK packages (Python sdist and wheel, Node.js SDK tarball) are added here, into `out`, by
-  // scripts/release/sdks.ts, before the checksums are written.
+  if (!options.targets) {
+    const sdks = await buildSdkPackages({ outDir: out, version, mtime });
+    log(
+      `SDK packages: ${[sdks.python.wheel, sdks.python.sdist, sdks.nodejs.tarball].map((f) => path.basename(f)).join(", ")}`,
+    );
+  }
 
   const names = readdirSync(out).filter((name) => name !== "SHA256SUMS");
   writeFileSync(path.join(out, "SHA256SUMS"), sha256sums(out, names));

@@ -13,6 +13,7 @@ import { promisify } from "node:util";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { type Emulator, startEmulator } from "../src/emulator/server";
 import { release, sourceDateEpoch } from "../scripts/release";
+import { buildSdkPackages } from "../scripts/release/sdks";
 import { archiveName, executableName, NODE_VERSION, PLUGIN, TARGETS, type Target } from "../scripts/release/plugin";
 import { ensurePulumiCli, programDir, type ProgramDir, REPO } from "./helpers/engine";
 import { cfId, TOKEN } from "./helpers/fixtures";
@@ -157,12 +158,16 @@ describe("the released plugin through the real Pulumi engine, downloaded by the 
     assert.equal(files.requests.length - before, 1, "later commands used the installed plugin");
   }
 
-  it("builds byte-identical archives from the same commit", async () => {
+  it("builds byte-identical archives and SDK packages from the same commit", async () => {
     const again = temp("sd-release-again-");
     const targets = [thisMachine, TARGETS.find((t) => t.os === "darwin") as Target];
     await release({ out: again, targets, log: () => undefined });
-    for (const target of targets) {
-      const name = archiveName(version, target);
+    const sdks = await buildSdkPackages({ outDir: again, version, mtime: sourceDateEpoch(REPO) });
+    const names = [
+      ...targets.map((target) => archiveName(version, target)),
+      ...[sdks.python.wheel, sdks.python.sdist, sdks.nodejs.tarball].map((file) => path.basename(file)),
+    ];
+    for (const name of names) {
       assert.ok(
         readFileSync(path.join(again, name)).equals(readFileSync(path.join(REPO, "release", name))),
         `${name} is the same in a second build`,

@@ -7,10 +7,21 @@
  *
  *   npx ts-node --transpile-only scripts/release/sdks.ts [out dir, default release/]
  */
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { makeVenv, PYTHON_TOOLS, run } from "./python";
+import { type TarEntry, tarGz } from "./tar";
 
 const REPO = path.resolve(__dirname, "..", "..");
 const SDK = path.join(REPO, "sdk");
@@ -55,19 +66,44 @@ export function goModulePath(): string {
 }
 
 /** The wheel and the sdist of sdk/python, built in a copy (the build writes into its source folder). */
-function buildPython(outDir: string, work: string): SdkPackages["python"] {
+async function buildPython(outDir: string, work: string, mtime?: number): Promise<SdkPackages["python"]> {
   const src = path.join(work, "python");
   cpSync(path.join(SDK, "python"), src, { recursive: true, filter: (f) => !f.includes("__pycache__") });
   const venv = makeVenv(path.join(work, "build-venv"), PYTHON_TOOLS.build);
   const dist = path.join(work, "python-dist");
-  run(venv.python, ["-m", "build", "--no-isolation", "--sdist", "--wheel", "--outdir", dist, src]);
+  // The wheel's and the sdist's entries carry SOURCE_DATE_EPOCH as their time (wheel and setuptools honour it).
+  const env = mtime === undefined ? process.env : { ...process.env, SOURCE_DATE_EPOCH: String(mtime) };
+  run(venv.python, ["-m", "build", "--no-isolation", "--sdist", "--wheel", "--outdir", dist, src], { env });
   const files = readdirSync(dist);
   const wheel = files.find((f) => f.endsWith(".whl"));
   const sdist = files.find((f) => f.endsWith(".tar.gz"));
   if (!wheel || !sdist) throw new Error(`python -m build wrote ${files.join(", ")}: expected a .whl and a .tar.gz`);
   cpSync(path.join(dist, wheel), path.join(outDir, wheel));
-  cpSync(path.join(dist, sdist), path.join(outDir, sdist));
+  if (mtime === undefined) cpSync(path.join(dist, sdist), path.join(outDir, sdist));
+  else writeFileSync(path.join(outDir, sdist), await reproducibleSdist(path.join(dist, sdist), work, mtime));
   return { wheel: path.join(outDir, wheel), sdist: path.join(outDir, sdist) };
+}
+
+/**
+ * The sdist again, through the release's reproducible tar writer: setuptools gives its entries the files' own
+ * times and its gzip header the time of the build, so two builds of one commit would differ.
+ */
+async function reproducibleSdist(file: string, work: string, mtime: number): Promise<Buffer> {
+  const unpacked = mkdtempSync(path.join(work, "sdist-"));
+  run("tar", ["-xzf", file, "-C", unpacked]);
+  const entries: TarEntry[] = [];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else {
+        const name = path.relative(unpacked, full).split(path.sep).join("/");
+        entries.push({ name, data: readFileSync(full), executable: (statSync(full).mode & 0o111) !== 0 });
+      }
+    }
+  };
+  walk(unpacked);
+  return tarGz(entries, mtime);
 }
 
 /**
@@ -118,13 +154,18 @@ function buildNodejs(outDir: string, work: string): SdkPackages["nodejs"] {
  * Builds the SDK packages of `version` (which must be the version sdk/ was generated with) into `outDir`:
  * the Python sdist and wheel and the Node.js tarball; returns their paths and the Go module path and tag.
  */
-export async function buildSdkPackages(opts: { outDir: string; version: string }): Promise<SdkPackages> {
+export async function buildSdkPackages(opts: {
+  outDir: string;
+  version: string;
+  /** The time (Unix seconds) the packages' files carry, so that a commit gives the same bytes (default: now). */
+  mtime?: number;
+}): Promise<SdkPackages> {
   checkVersion(opts.version);
   const outDir = path.resolve(opts.outDir);
   mkdirSync(outDir, { recursive: true });
   const work = mkdtempSync(path.join(tmpdir(), "sd-sdk-packages-"));
   try {
-    const python = buildPython(outDir, work);
+    const python = await buildPython(outDir, work, opts.mtime);
     const nodejs = buildNodejs(outDir, work);
     return { python, nodejs, go: { module: goModulePath(), tag: `sdk/go/v${opts.version}` } };
   } finally {

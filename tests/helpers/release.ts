@@ -74,7 +74,9 @@ export async function ensureRelease(log: (line: string) => void = () => undefine
   const version = packageVersion();
   const complete =
     existsSync(path.join(RELEASE, "SHA256SUMS")) &&
-    TARGETS.every((t) => existsSync(path.join(RELEASE, archiveName(version, t))));
+    TARGETS.every((t) => existsSync(path.join(RELEASE, archiveName(version, t)))) &&
+    // the SDK packages, which only a whole release builds
+    existsSync(path.join(RELEASE, `pulumi-cloudflare-stream-${version}.tgz`));
   if (complete) {
     const check = mkdtempSync(path.join(tmpdir(), "sd-release-check-"));
     try {
