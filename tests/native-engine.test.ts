@@ -17,6 +17,7 @@ import {
   programEnv,
   REPO,
   stackFor,
+  timed,
 } from "./helpers/engine";
 import { cfId, TOKEN } from "./helpers/fixtures";
 import { pluginBinDir } from "./helpers/plugin";
@@ -33,11 +34,6 @@ type StateResource = {
 async function resourcesOf(stack: Stack): Promise<StateResource[]> {
   const state = (await stack.exportStack()).deployment as { resources?: StateResource[] };
   return (state.resources ?? []).filter((r) => r.type === TYPE);
-}
-
-function timed<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  const start = Date.now();
-  return fn().finally(() => console.log(`      ${what}: ${((Date.now() - start) / 1000).toFixed(1)} s`));
 }
 
 describe("the cloudflare-stream provider plugin through the real Pulumi engine", function () {

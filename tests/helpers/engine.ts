@@ -127,3 +127,9 @@ export async function stackFor(
     },
   );
 }
+
+/** Runs an engine step, printing how long it took (for the log: no test asserts a duration). */
+export function timed<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  const start = Date.now();
+  return fn().finally(() => console.log(`      ${what}: ${((Date.now() - start) / 1000).toFixed(1)} s`));
+}

@@ -2,9 +2,9 @@
  * The SDK packages as users install them (scripts/release/sdks.ts), built once per test process, and the
  * commands the SDK tests run, printed as they run them.
  */
-import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import { run } from "../../scripts/release/python";
 import { buildSdkPackages, type SdkPackages } from "../../scripts/release/sdks";
 import { REPO, tempDir } from "./pack";
 
@@ -35,17 +35,5 @@ export function runPrinted(
   console.log(
     `      $ ${opts.show ?? [cmd, ...args].join(" ")}   (in ${where.startsWith("..") ? opts.cwd : where || "."})`,
   );
-  try {
-    return execFileSync(cmd, args, {
-      cwd: opts.cwd,
-      env: opts.env ?? process.env,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-      timeout: 15 * 60 * 1000,
-      maxBuffer: 64 * 1024 * 1024,
-    });
-  } catch (error) {
-    const e = error as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`${cmd} ${args.join(" ")} failed:\n${e.stdout ?? ""}\n${e.stderr ?? e.message}`);
-  }
+  return run(cmd, args, opts);
 }

@@ -10,7 +10,15 @@ import { promisify } from "node:util";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { makeVenv, pythonPulumiVersion, type Venv } from "../../scripts/release/python";
 import { type Emulator, startEmulator } from "../../src/emulator/server";
-import { ensurePulumiCli, exportStackText, programDir, type ProgramDir, programEnv, stackFor } from "../helpers/engine";
+import {
+  ensurePulumiCli,
+  exportStackText,
+  programDir,
+  type ProgramDir,
+  programEnv,
+  stackFor,
+  timed,
+} from "../helpers/engine";
 import { cfId, TOKEN } from "../helpers/fixtures";
 import { pluginBinDir } from "../helpers/plugin";
 import { sdkPackages } from "../helpers/sdks";
@@ -25,11 +33,6 @@ type StateResource = {
   outputs?: Record<string, unknown>;
   provider?: string;
 };
-
-function timed<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  const start = Date.now();
-  return fn().finally(() => console.log(`      ${what}: ${((Date.now() - start) / 1000).toFixed(1)} s`));
-}
 
 describe("examples/python through the real Pulumi engine", function () {
   this.timeout(15 * 60 * 1000);
