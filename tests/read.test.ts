@@ -66,13 +66,21 @@ describe("the tolerant reader", () => {
       });
     });
 
-    it("reads {} as no downloads, and a null entry as absent", () => {
-      assert.deepEqual(readDownloadList({}), {});
-      assert.deepEqual(readDownloadList({ default: null }), {});
+    it("reads every empty form as no downloads: {}, [], null and no result at all", () => {
+      for (const value of [{}, [], null, undefined]) {
+        assert.deepEqual(readDownloadList(value), {}, String(JSON.stringify(value)));
+      }
     });
 
-    it("refuses to read a result that is not an object as 'no downloads'", () => {
-      for (const value of [null, undefined, "ok", 42, [], [{ status: "ready" }]]) {
+    it("reads a null or absent entry as no download of that type", () => {
+      assert.deepEqual(readDownloadList({ default: null }), {});
+      assert.deepEqual(readDownloadList({ default: null, audio: { status: "ready", url: URL } }), {
+        audio: { status: "ready", url: URL },
+      });
+    });
+
+    it("refuses to read a number, a string, a boolean or a non-empty array as 'no downloads'", () => {
+      for (const value of ["ok", "", 42, 0, true, false, [{ status: "ready" }], ["default"], [null]]) {
         assert.equal(readDownloadList(value), undefined, JSON.stringify(value));
       }
     });

@@ -81,10 +81,7 @@ export class CloudflareClient {
   /** GET the downloads of a video: the truth about which exist; a type is present only once created. */
   async getDownloads(accountId: string, videoId: string): Promise<LiveDownloads> {
     const path = `${videoPath(accountId, videoId)}/downloads`;
-    const result = await this.request<unknown>("GET", path);
-    const downloads = readDownloadList(result);
-    if (downloads === undefined) throw new UnexpectedResponseError("GET", path, result);
-    return downloads;
+    return readDownloadsResult("GET", path, await this.request<unknown>("GET", path));
   }
 
   /**
@@ -160,7 +157,7 @@ export class CloudflareClient {
         throw new NetworkError(method, path, error);
       }
       this.options.onResponse?.({ method, path, status: response.status });
-      return unwrap<T>(method, path, response, text, this.clock.now());
+      return readEnvelope(method, path, response, text, this.clock.now()) as T;
     } finally {
       clearTimeout(timer);
       release?.();
@@ -174,13 +171,24 @@ export class CloudflareClient {
   }
 }
 
-/** Reads the envelope; `success: false` is an error even on a 2xx. */
-function unwrap<T>(method: string, path: string, response: Response, text: string, now: number): T {
+/** What reading an answer needs of its HTTP response (node-fetch's `Response` has it). */
+export interface ResponseHead {
+  status: number;
+  ok: boolean;
+  headers: { get(name: string): string | null };
+}
+
+/**
+ * Reads one answer's v4 envelope and returns its `result` (undefined when the envelope has none). `success: false`
+ * is an error even on a 2xx; a body that is not an envelope is a `CloudflareApiError` naming the call. Pure: the
+ * HTTP exchange is over, so tests feed it generated answers directly.
+ */
+export function readEnvelope(method: string, path: string, response: ResponseHead, text: string, now: number): unknown {
   const retryAfterMs = parseRetryAfterMs(response.headers.get("retry-after"), now);
-  let envelope: Partial<WireEnvelope<T>> | undefined;
+  let envelope: Partial<WireEnvelope<unknown>> | undefined;
   try {
     const parsed: unknown = JSON.parse(text);
-    if (parsed !== null && typeof parsed === "object") envelope = parsed as Partial<WireEnvelope<T>>;
+    if (parsed !== null && typeof parsed === "object") envelope = parsed as Partial<WireEnvelope<unknown>>;
   } catch {
     envelope = undefined;
   }
@@ -204,7 +212,17 @@ function unwrap<T>(method: string, path: string, response: Response, text: strin
       bodyHint: envelope.success ? undefined : "success: false with no errors listed",
     });
   }
-  return envelope.result as T;
+  return envelope.result;
+}
+
+/**
+ * Reads the result of `GET .../downloads` (see `readDownloadList`: every empty form is "no downloads").
+ * @throws UnexpectedResponseError naming the call when the result cannot be read as a list at all
+ */
+export function readDownloadsResult(method: string, path: string, result: unknown): LiveDownloads {
+  const downloads = readDownloadList(result);
+  if (downloads === undefined) throw new UnexpectedResponseError(method, path, result);
+  return downloads;
 }
 
 function readMessages(value: unknown): WireMessage[] {
@@ -214,7 +232,7 @@ function readMessages(value: unknown): WireMessage[] {
     .map((m) => ({ code: Number(m.code), message: String(m.message) }));
 }
 
-function describeBody(response: Response, text: string): string {
+function describeBody(response: ResponseHead, text: string): string {
   const type = response.headers.get("content-type") ?? "no content type";
   if (text.length === 0) return `an empty body (${type})`;
   const title = /<title>([^<]{1,120})<\/title>/i.exec(text)?.[1];

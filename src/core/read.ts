@@ -74,16 +74,26 @@ export function readDownload(value: unknown): LiveDownload {
 }
 
 /**
- * Reads the `GET .../downloads` result, the truth about which downloads exist. Returns undefined when the
- * result is not an object at all (the caller reports it; it is never read as "no downloads").
+ * Reads the `GET .../downloads` result, the truth about which downloads exist. No downloads may come in any
+ * empty form: `{}`, `[]`, `null`, or no `result` at all (undefined); the documents rule none of them out, and
+ * each can only mean "none". Returns undefined when the result cannot be read as a list at all (a number, a
+ * string, a boolean, a non-empty array): the caller reports it, and it is never read as "no downloads".
  */
 export function readDownloadList(result: unknown): LiveDownloads | undefined {
+  if (isEmptyList(result)) return {};
   if (!isObject(result)) return undefined;
   const downloads: LiveDownloads = {};
   for (const type of DOWNLOAD_TYPES) {
     if (result[type] !== undefined && result[type] !== null) downloads[type] = readDownload(result[type]);
   }
   return downloads;
+}
+
+/** Whether a value is a collection with nothing in it, in any form: absent, `null`, `{}` or `[]`. */
+export function isEmptyList(value: unknown): boolean {
+  if (value === undefined || value === null) return true;
+  if (Array.isArray(value)) return value.length === 0;
+  return isObject(value) && Object.keys(value).length === 0;
 }
 
 /**
