@@ -47,6 +47,13 @@ describe("the tolerant reader", () => {
       assert.deepEqual(readDownload({ url: URL }), { status: "unknown", url: URL });
     });
 
+    it("reads a url that is not an absolute http(s) URL as no URL", () => {
+      for (const url of ["null", "", "/downloads/default.mp4", "ftp://example.com/a.mp4", "javascript:alert(1)", 42]) {
+        assert.deepEqual(readDownload({ status: "ready", url }), { status: "ready" }, String(url));
+      }
+      assert.equal(isUsable(readDownload({ status: "ready", url: "not a url" })), false);
+    });
+
     it("reads an entry that is not an object as present, status `unknown`", () => {
       assert.deepEqual(readDownload("pending"), { status: "unknown" });
       assert.deepEqual(readDownload(true), { status: "unknown" });

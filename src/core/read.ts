@@ -57,6 +57,21 @@ function readString(value: unknown): string | undefined {
   return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
 }
 
+/**
+ * A download URL: an absolute `https:` (or `http:`) URL. Anything else (`"null"`, a path, `ftp:`, `javascript:`)
+ * is no URL: a `ready` download without one is read again rather than recorded.
+ */
+function readUrl(value: unknown): string | undefined {
+  const text = readString(value);
+  if (text === undefined) return undefined;
+  try {
+    const { protocol, hostname } = new URL(text);
+    return (protocol === "https:" || protocol === "http:") && hostname !== "" ? text : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Whether an object looks like one download (rather than downloads keyed by type). */
 function looksLikeDownload(value: Json): boolean {
   return "status" in value || "percentComplete" in value || "url" in value || "percent_complete" in value;
@@ -68,7 +83,7 @@ export function readDownload(value: unknown): LiveDownload {
   const download: LiveDownload = { status: readString(value.status)?.toLowerCase() ?? "unknown" };
   const percent = readPercent(value.percentComplete ?? value.percent_complete);
   if (percent !== undefined) download.percentComplete = percent;
-  const url = readString(value.url);
+  const url = readUrl(value.url);
   if (url !== undefined) download.url = url;
   return download;
 }
