@@ -42,6 +42,13 @@ describe("the tolerant reader", () => {
       });
     });
 
+    it("reads a status that is too long (over 64 characters) or holds control characters as `unknown`", () => {
+      assert.equal(readDownload({ status: "ready".padEnd(65, "y") }).status, "unknown");
+      assert.equal(readDownload({ status: "queued".padEnd(64, "d") }).status, "queued".padEnd(64, "d"));
+      assert.equal(readDownload({ status: "in\nprogress" }).status, "unknown");
+      assert.equal(readDownload({ status: " Ready\n" }).status, "ready");
+    });
+
     it("reads a download without percentage or URL, and one without a status as `unknown`", () => {
       assert.deepEqual(readDownload({ status: "inprogress" }), { status: "inprogress" });
       assert.deepEqual(readDownload({ url: URL }), { status: "unknown", url: URL });
@@ -147,6 +154,13 @@ describe("the tolerant reader", () => {
       });
       assert.equal(video.errorReason, "ERR_NON_VIDEO: Not a video.");
       assert.equal(video.requireSignedURLs, false);
+    });
+
+    it("cuts each part of a long error reason at 300 characters", () => {
+      const video = readVideo({
+        status: { state: "error", errorReasonCode: "E", errorReasonText: "x".repeat(10_000) },
+      });
+      assert.equal(video.errorReason, `E: ${"x".repeat(300)}… (cut)`);
     });
   });
 

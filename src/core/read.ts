@@ -57,6 +57,26 @@ function readString(value: unknown): string | undefined {
   return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
 }
 
+/** The longest status kept; a longer one is no status Cloudflare would send, and would fill state and logs. */
+const MAX_STATUS_CHARS = 64;
+/** The longest part of a video's error reason kept (its code, its text). */
+const MAX_REASON_CHARS = 300;
+
+/** A status, lowercase; `unknown` when absent, not a string, too long or with control characters. */
+function readStatus(value: unknown): string {
+  const status = readString(value)?.toLowerCase();
+  // eslint-disable-next-line no-control-regex
+  if (status === undefined || status.length > MAX_STATUS_CHARS || /[\u0000-\u001f\u007f]/.test(status)) {
+    return "unknown";
+  }
+  return status;
+}
+
+/** A text cut to `max` characters, marked when cut. */
+function cut(text: string | undefined, max: number): string | undefined {
+  return text !== undefined && text.length > max ? `${text.slice(0, max)}… (cut)` : text;
+}
+
 /**
  * A download URL: an absolute `https:` (or `http:`) URL. Anything else (`"null"`, a path, `ftp:`, `javascript:`)
  * is no URL: a `ready` download without one is read again rather than recorded.
@@ -80,7 +100,7 @@ function looksLikeDownload(value: Json): boolean {
 /** Reads one download entry. Present in a list but not an object, it still exists: its status is `unknown`. */
 export function readDownload(value: unknown): LiveDownload {
   if (!isObject(value)) return { status: "unknown" };
-  const download: LiveDownload = { status: readString(value.status)?.toLowerCase() ?? "unknown" };
+  const download: LiveDownload = { status: readStatus(value.status) };
   const percent = readPercent(value.percentComplete ?? value.percent_complete);
   if (percent !== undefined) download.percentComplete = percent;
   const url = readUrl(value.url);
@@ -133,7 +153,10 @@ export function readVideo(result: unknown): LiveVideo {
   else if (state !== undefined) video.readyToStream = state === "ready";
   const percent = readPercent(status.pctComplete);
   if (percent !== undefined) video.percentComplete = percent;
-  const reason = [readString(status.errorReasonCode), readString(status.errorReasonText)].filter(Boolean).join(": ");
+  const reason = [readString(status.errorReasonCode), readString(status.errorReasonText)]
+    .map((part) => cut(part, MAX_REASON_CHARS))
+    .filter(Boolean)
+    .join(": ");
   if (reason) video.errorReason = reason;
   video.requireSignedURLs = result.requireSignedURLs === true || result.requireSignedURLs === "true";
   return video;
