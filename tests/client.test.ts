@@ -103,6 +103,18 @@ describe("CloudflareClient", () => {
     assert.equal(error.errors.length, 5);
   });
 
+  it("reads errors whose code or message is not what it should be, even an object with a toString key", async () => {
+    const errors = [
+      { code: { valueOf: 1 }, message: { toString: 1 } },
+      { code: "1001", message: ["a", 2] },
+    ];
+    const body = JSON.stringify({ success: false, errors, messages: [], result: null });
+    emulator.addFault({ path: "/downloads", fault: { kind: "status", status: 400, body } });
+    const error = await failure(clientFor(emulator).getDownloads(account, video));
+    assert.ok(error instanceof CloudflareApiError, String(error));
+    assert.match(error.message, /GET \/accounts\/.*\/downloads: \[NaN\] \{"toString":1\}; \[1001\] \["a",2\]$/);
+  });
+
   it("fails at once with an AuthenticationError on a wrong token, saying which permission it needs", async () => {
     const client = clientFor(emulator, { credentials: { kind: "token", token: "wrong-token" } });
     const error = await failure(client.getDownloads(account, video));

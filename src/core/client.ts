@@ -225,11 +225,23 @@ export function readDownloadsResult(method: string, path: string, result: unknow
   return downloads;
 }
 
+/** Cloudflare's `errors[]`, read without trusting their types (a `message` may be an object, even `{"toString": 1}`). */
 function readMessages(value: unknown): WireMessage[] {
   if (!Array.isArray(value)) return [];
   return value
-    .filter((m): m is WireMessage => m !== null && typeof m === "object" && "message" in m)
-    .map((m) => ({ code: Number(m.code), message: String(m.message) }));
+    .filter((m): m is Record<string, unknown> => m !== null && typeof m === "object" && "message" in m)
+    .map((m) => ({ code: readCode(m.code), message: readText(m.message) }));
+}
+
+function readCode(value: unknown): number {
+  return typeof value === "number" || typeof value === "string" ? Number(value) : NaN;
+}
+
+/** A text from any JSON value; never `String()` on an object, whose `toString` key may not be a function. */
+function readText(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean" || value === null) return String(value);
+  return JSON.stringify(value) ?? "";
 }
 
 function describeBody(response: ResponseHead, text: string): string {
