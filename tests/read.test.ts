@@ -113,6 +113,11 @@ describe("the tolerant reader", () => {
       assert.deepEqual(readCreateHint({ ...single, percentComplete: "3" }, "audio"), { ...single, percentComplete: 3 });
     });
 
+    it("takes a hint that says error as saying nothing: only the list says a download failed", () => {
+      assert.equal(readCreateHint({ ...single, status: "error" }, "default"), undefined);
+      assert.equal(readCreateHint({ default: { ...single, status: "Error" } }, "default"), undefined);
+    });
+
     it("takes keyed-by-other-types, {}, null, a string or an array as saying nothing (undefined)", () => {
       for (const value of [{ audio: single }, {}, null, undefined, "ok", ["x"], 1]) {
         assert.equal(readCreateHint(value, "default"), undefined, JSON.stringify(value));

@@ -38,6 +38,7 @@ describe("reading Cloudflare tolerantly, through the provider", () => {
     ["null", null],
     ['the string "ok"', "ok"],
     ["an array", []],
+    ['status "error"', { status: "error", percentComplete: 0 }],
   ] as const) {
     it(`creates and waits when the create is answered with ${name}`, async () => {
       emulator.addFault({
@@ -50,6 +51,20 @@ describe("reading Cloudflare tolerantly, through the provider", () => {
       assert.match(outs.default?.url ?? "", new RegExp(`/${video}/downloads/default\\.mp4$`));
     });
   }
+
+  it("without waiting, records what the list says, not a create's answer saying error", async () => {
+    emulator.options.generationMs = 5000;
+    emulator.addFault({
+      method: "POST",
+      path: "/downloads/default",
+      fault: { kind: "rewriteResult", result: { status: "error", percentComplete: 0, url: "https://x.example/a.mp4" } },
+    });
+    const { outs } = (await providerFor(emulator).create(inputs({ waitForReady: false }))) as {
+      outs: StreamDownloadOutputs;
+    };
+    assert.equal(outs.default?.status, "inprogress");
+    assert.match(outs.default?.url ?? "", new RegExp(`/${video}/downloads/default\\.mp4$`));
+  });
 
   it("waits through a list that does not show a new download yet", async () => {
     // The first list read (before the POST) is real; the next one lags behind the create.

@@ -133,13 +133,18 @@ export function isEmptyList(value: unknown): boolean {
 
 /**
  * Reads a create's result as a hint about the download of `type`: keyed by type, the single download, `{}`,
- * `null` or a string. Undefined when it says nothing about that type; never a statement that it does not exist.
+ * `null` or a string. Undefined when it says nothing about that type, or says `error`; never a statement that it
+ * does not exist, nor that it failed.
  */
 export function readCreateHint(result: unknown, type: DownloadType): LiveDownload | undefined {
   if (!isObject(result)) return undefined;
-  if (isObject(result[type])) return readDownload(result[type]);
-  if (DOWNLOAD_TYPES.some((t) => t in result)) return undefined; // keyed, but not by this type
-  return looksLikeDownload(result) ? readDownload(result) : undefined;
+  let hint: LiveDownload | undefined;
+  if (isObject(result[type])) hint = readDownload(result[type]);
+  else if (DOWNLOAD_TYPES.some((t) => t in result))
+    return undefined; // keyed, but not by this type
+  else if (looksLikeDownload(result)) hint = readDownload(result);
+  // A failure is a fact the list states: a create's answer saying "error" ends no wait and is never recorded.
+  return hint?.status === "error" ? undefined : hint;
 }
 
 /** Reads the `GET /stream/{identifier}` result; every field may be absent or of either documented type. */
