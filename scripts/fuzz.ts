@@ -77,8 +77,9 @@ async function main(): Promise<number> {
   } finally {
     await emulator.close();
   }
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
   process.stdout.write(
-    `fuzz: ${total} answers in ${((Date.now() - started) / 1000).toFixed(1)} s, seed ${args.seed}\n`,
+    `fuzz: ${total.answers} answers read and ${total.operations} operations over HTTP in ${seconds} s, seed ${args.seed}\n`,
   );
   return 0;
 }
