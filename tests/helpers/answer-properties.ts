@@ -322,7 +322,7 @@ async function operate(emulator: Emulator, s: Scenario): Promise<boolean> {
   const lines: string[] = [];
   const ops = new StreamDownloadOperations({
     log: (line) => lines.push(line),
-    poll: { firstPollMs: 10, minIntervalMs: 5, marginMs: 5, progressLogIntervalMs: 0 },
+    poll: { firstPollMs: 10, minIntervalMs: 5, marginMs: 5, progressLogIntervalMs: 0, secondLookMs: 10 },
     // No client-side rate limit: thousands of runs share one credential, and the limiter would pace them.
     settings: () => ({ baseUrl: emulator.baseUrl, credentials, budget: { windows: [], maxConcurrent: 8 } }),
     client: { retry: { baseDelayMs: 1, maxDelayMs: 2, maxAttempts: 2 }, attemptTimeoutMs: 5000 },
