@@ -138,13 +138,17 @@ export function isEmptyList(value: unknown): boolean {
  */
 export function readCreateHint(result: unknown, type: DownloadType): LiveDownload | undefined {
   if (!isObject(result)) return undefined;
-  let hint: LiveDownload | undefined;
-  if (isObject(result[type])) hint = readDownload(result[type]);
-  else if (DOWNLOAD_TYPES.some((t) => t in result))
-    return undefined; // keyed, but not by this type
-  else if (looksLikeDownload(result)) hint = readDownload(result);
+  const entry = hintEntry(result, type);
+  const hint = entry === undefined ? undefined : readDownload(entry);
   // A failure is a fact the list states: a create's answer saying "error" ends no wait and is never recorded.
   return hint?.status === "error" ? undefined : hint;
+}
+
+/** The part of a create's result about `type`: its key, or the whole result when that is a single download. */
+function hintEntry(result: Json, type: DownloadType): unknown {
+  if (isObject(result[type])) return result[type];
+  if (DOWNLOAD_TYPES.some((t) => t in result)) return undefined; // keyed, but not by this type
+  return looksLikeDownload(result) ? result : undefined;
 }
 
 /** Reads the `GET /stream/{identifier}` result; every field may be absent or of either documented type. */
