@@ -89,6 +89,32 @@ describe("CloudflareClient", () => {
     assert.equal(emulator.requests.length, 1);
   });
 
+  it("quotes at most 3 of Cloudflare's errors, each cut at 300 characters, and keeps them all in errors", async () => {
+    const errors = Array.from({ length: 5 }, (_, i) => ({ code: 1000 + i, message: `e${i} ${"x".repeat(10_000)}` }));
+    const body = JSON.stringify({ success: false, errors, messages: [], result: null });
+    emulator.addFault({ path: "/downloads", fault: { kind: "status", status: 400, body } });
+    const error = await failure(clientFor(emulator).getDownloads(account, video));
+    assert.ok(error instanceof CloudflareApiError);
+    assert.match(
+      error.message,
+      /\[1000\] e0 x+… \(cut\); \[1001\] e1 x+… \(cut\); \[1002\] e2 x+… \(cut\); and 2 more$/,
+    );
+    assert.ok(error.message.length < 1200, `${error.message.length} characters`);
+    assert.equal(error.errors.length, 5);
+  });
+
+  it("reads errors whose code or message is not what it should be, even an object with a toString key", async () => {
+    const errors = [
+      { code: { valueOf: 1 }, message: { toString: 1 } },
+      { code: "1001", message: ["a", 2] },
+    ];
+    const body = JSON.stringify({ success: false, errors, messages: [], result: null });
+    emulator.addFault({ path: "/downloads", fault: { kind: "status", status: 400, body } });
+    const error = await failure(clientFor(emulator).getDownloads(account, video));
+    assert.ok(error instanceof CloudflareApiError, String(error));
+    assert.match(error.message, /GET \/accounts\/.*\/downloads: \[NaN\] \{"toString":1\}; \[1001\] \["a",2\]$/);
+  });
+
   it("fails at once with an AuthenticationError on a wrong token, saying which permission it needs", async () => {
     const client = clientFor(emulator, { credentials: { kind: "token", token: "wrong-token" } });
     const error = await failure(client.getDownloads(account, video));

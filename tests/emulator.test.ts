@@ -3,7 +3,14 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import fetch from "node-fetch";
 import { parseArgs, UsageError } from "../src/emulator/main";
-import type { DialectDownload, DialectVideo, Emulator, EmulatorOptions, PostShape } from "../src/emulator/server";
+import type {
+  DialectDownload,
+  DialectVideo,
+  Emulator,
+  EmulatorOptions,
+  EmptyListForm,
+  PostShape,
+} from "../src/emulator/server";
 import { startEmulator } from "../src/emulator/server";
 import type { WireDownload, WireDownloads, WireEnvelope, WireVideo } from "../src/core/wire";
 
@@ -500,10 +507,32 @@ describe("Cloudflare Stream emulator", () => {
       assert.deepEqual(statuses, ["queued", "inprogress", "inprogress", "ready"]);
     });
 
+    it("says 'no downloads' in each empty-list form, and lists downloads the same in every form", async () => {
+      const uid = emu.createVideo(ACCOUNT);
+      assert.equal(emu.options.emptyList, "object");
+      const forms: Array<[EmptyListForm, boolean, unknown]> = [
+        ["object", true, {}],
+        ["null", true, null],
+        ["absent", false, undefined],
+        ["array", true, []],
+      ];
+      for (const [form, hasKey, expected] of forms) {
+        emu.options.emptyList = form;
+        const reply = await call(emu, "GET", videoPath(uid, "/downloads"));
+        assert.equal(reply.body.success, true, form);
+        assert.equal("result" in reply.body, hasKey, `${form}: result key`);
+        assert.deepEqual(reply.body.result, expected, form);
+      }
+      await call(emu, "POST", videoPath(uid, "/downloads/audio"));
+      const listed = result(await call<WireDownloads>(emu, "GET", videoPath(uid, "/downloads")));
+      assert.deepEqual(Object.keys(listed), ["audio"], "a list with downloads is an object in every form");
+    });
+
     it("refuses an unknown post shape, progress or extra status, naming the option and the value", async () => {
       const bad: Array<[EmulatorOptions, RegExp]> = [
         [{ postShape: "list" as PostShape }, /postShape.*"list"/],
         [{ progress: "fine" as "smooth" }, /progress.*"fine"/],
+        [{ emptyList: "none" as EmptyListForm }, /emptyList must be object, null, absent or array.*"none"/],
         [{ downloadDialect: { extraStatus: "ready" } }, /extraStatus.*"ready"/],
         [{ downloadDialect: { extraStatus: "" } }, /extraStatus.*""/],
       ];
@@ -884,6 +913,7 @@ describe("Cloudflare Stream emulator", () => {
         options: { postShape: "keyed", progress: "coarse" },
       });
       assert.deepEqual(parseArgs(["--post-shape=empty"]), { help: false, options: { postShape: "empty" } });
+      assert.deepEqual(parseArgs(["--empty-list", "absent"]), { help: false, options: { emptyList: "absent" } });
       assert.deepEqual(parseArgs([]), { help: false, options: {} }, "no flag leaves the defaults to the emulator");
     });
 
@@ -912,6 +942,7 @@ describe("Cloudflare Stream emulator", () => {
       for (const [args, message] of [
         [["--post-shape", "list"], /--post-shape: "list" \(expected one of keyed, single, empty\)/],
         [["--progress=fine"], /--progress: "fine" \(expected one of smooth, coarse\)/],
+        [["--empty-list=none"], /--empty-list: "none" \(expected one of object, null, absent, array\)/],
         [["--post-shape"], /missing value for --post-shape/],
       ] as const) {
         assert.throws(

@@ -127,7 +127,7 @@ describe("StreamDownload through the real Pulumi engine", function () {
       try {
         await refreshAfterDeletions();
       } finally {
-        Object.assign(emulator.options, { postShape: "single", progress: "smooth" });
+        Object.assign(emulator.options, { postShape: "single", progress: "smooth", emptyList: "object" });
       }
     });
   }

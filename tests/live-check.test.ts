@@ -202,6 +202,28 @@ describe("live check", function () {
       assert.equal(lastLine(run).differences, lines.length);
     });
 
+    for (const [emptyList, form] of [
+      ["null", "null"],
+      ["absent", "no result"],
+      ["array", "[]"],
+    ] as const) {
+      it(`names an empty list sent as ${form} as a difference, not a failure (emptyList ${emptyList})`, async () => {
+        const { emulator, account, video } = await standIn({ emptyList });
+        const run = await runInProcess(
+          ["--account", account, "--video", video, "--types", "default"],
+          envFor(emulator),
+        );
+
+        assert.equal(run.code, 0, run.out.join("\n"));
+        assert.ok(run.out.includes(`GET /accounts/<account>/stream/<video>/downloads 200 downloads: none (${form})`));
+        assert.deepEqual(differenceLines(run), [
+          `difference: GET downloads (before) $: live no downloads as ${form}, emulator no downloads as {}`,
+        ]);
+        assert.deepEqual(emulator.allDownloads(), [], "it created the download, then deleted it");
+        assert.equal(emulator.requests.filter((r) => r.method === "POST").length, 1);
+      });
+    }
+
     it("names an undocumented status and a download without its url while in progress", async () => {
       const { emulator, account, video } = await standIn({
         generationMs: 3000,

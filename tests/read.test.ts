@@ -42,9 +42,23 @@ describe("the tolerant reader", () => {
       });
     });
 
+    it("reads a status that is too long (over 64 characters) or holds control characters as `unknown`", () => {
+      assert.equal(readDownload({ status: "ready".padEnd(65, "y") }).status, "unknown");
+      assert.equal(readDownload({ status: "queued".padEnd(64, "d") }).status, "queued".padEnd(64, "d"));
+      assert.equal(readDownload({ status: "in\nprogress" }).status, "unknown");
+      assert.equal(readDownload({ status: " Ready\n" }).status, "ready");
+    });
+
     it("reads a download without percentage or URL, and one without a status as `unknown`", () => {
       assert.deepEqual(readDownload({ status: "inprogress" }), { status: "inprogress" });
       assert.deepEqual(readDownload({ url: URL }), { status: "unknown", url: URL });
+    });
+
+    it("reads a url that is not an absolute http(s) URL as no URL", () => {
+      for (const url of ["null", "", "/downloads/default.mp4", "ftp://example.com/a.mp4", "javascript:alert(1)", 42]) {
+        assert.deepEqual(readDownload({ status: "ready", url }), { status: "ready" }, String(url));
+      }
+      assert.equal(isUsable(readDownload({ status: "ready", url: "not a url" })), false);
     });
 
     it("reads an entry that is not an object as present, status `unknown`", () => {
@@ -66,13 +80,21 @@ describe("the tolerant reader", () => {
       });
     });
 
-    it("reads {} as no downloads, and a null entry as absent", () => {
-      assert.deepEqual(readDownloadList({}), {});
-      assert.deepEqual(readDownloadList({ default: null }), {});
+    it("reads every empty form as no downloads: {}, [], null and no result at all", () => {
+      for (const value of [{}, [], null, undefined]) {
+        assert.deepEqual(readDownloadList(value), {}, String(JSON.stringify(value)));
+      }
     });
 
-    it("refuses to read a result that is not an object as 'no downloads'", () => {
-      for (const value of [null, undefined, "ok", 42, [], [{ status: "ready" }]]) {
+    it("reads a null or absent entry as no download of that type", () => {
+      assert.deepEqual(readDownloadList({ default: null }), {});
+      assert.deepEqual(readDownloadList({ default: null, audio: { status: "ready", url: URL } }), {
+        audio: { status: "ready", url: URL },
+      });
+    });
+
+    it("refuses to read a number, a string, a boolean or a non-empty array as 'no downloads'", () => {
+      for (const value of ["ok", "", 42, 0, true, false, [{ status: "ready" }], ["default"], [null]]) {
         assert.equal(readDownloadList(value), undefined, JSON.stringify(value));
       }
     });
@@ -89,6 +111,11 @@ describe("the tolerant reader", () => {
     it("reads the single download, as Cloudflare's API reference documents it", () => {
       assert.deepEqual(readCreateHint(single, "default"), single);
       assert.deepEqual(readCreateHint({ ...single, percentComplete: "3" }, "audio"), { ...single, percentComplete: 3 });
+    });
+
+    it("takes a hint that says error as saying nothing: only the list says a download failed", () => {
+      assert.equal(readCreateHint({ ...single, status: "error" }, "default"), undefined);
+      assert.equal(readCreateHint({ default: { ...single, status: "Error" } }, "default"), undefined);
     });
 
     it("takes keyed-by-other-types, {}, null, a string or an array as saying nothing (undefined)", () => {
@@ -132,6 +159,13 @@ describe("the tolerant reader", () => {
       });
       assert.equal(video.errorReason, "ERR_NON_VIDEO: Not a video.");
       assert.equal(video.requireSignedURLs, false);
+    });
+
+    it("cuts each part of a long error reason at 300 characters", () => {
+      const video = readVideo({
+        status: { state: "error", errorReasonCode: "E", errorReasonText: "x".repeat(10_000) },
+      });
+      assert.equal(video.errorReason, `E: ${"x".repeat(300)}… (cut)`);
     });
   });
 

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { CloudflareClient } from "../src/core/client";
-import { UnexpectedResponseError } from "../src/core/errors";
+import { StreamDownloadError, UnexpectedResponseError } from "../src/core/errors";
 import type { StreamDownloadInputs, StreamDownloadOutputs } from "../src/core/types";
 import { type Emulator, startEmulator } from "../src/emulator";
 import { cfId, inputsFor, providerFor, TOKEN } from "./helpers/fixtures";
@@ -38,6 +38,7 @@ describe("reading Cloudflare tolerantly, through the provider", () => {
     ["null", null],
     ['the string "ok"', "ok"],
     ["an array", []],
+    ['status "error"', { status: "error", percentComplete: 0 }],
   ] as const) {
     it(`creates and waits when the create is answered with ${name}`, async () => {
       emulator.addFault({
@@ -50,6 +51,20 @@ describe("reading Cloudflare tolerantly, through the provider", () => {
       assert.match(outs.default?.url ?? "", new RegExp(`/${video}/downloads/default\\.mp4$`));
     });
   }
+
+  it("without waiting, records what the list says, not a create's answer saying error", async () => {
+    emulator.options.generationMs = 5000;
+    emulator.addFault({
+      method: "POST",
+      path: "/downloads/default",
+      fault: { kind: "rewriteResult", result: { status: "error", percentComplete: 0, url: "https://x.example/a.mp4" } },
+    });
+    const { outs } = (await providerFor(emulator).create(inputs({ waitForReady: false }))) as {
+      outs: StreamDownloadOutputs;
+    };
+    assert.equal(outs.default?.status, "inprogress");
+    assert.match(outs.default?.url ?? "", new RegExp(`/${video}/downloads/default\\.mp4$`));
+  });
 
   it("waits through a list that does not show a new download yet", async () => {
     // The first list read (before the POST) is real; the next one lags behind the create.
@@ -140,6 +155,51 @@ describe("reading Cloudflare tolerantly, through the provider", () => {
     assert.ok(error instanceof UnexpectedResponseError, String(error));
     assert.match(error.message, /answered with an array where an object was expected/);
   });
+
+  for (const [name, body] of [
+    ["null", envelope(null)],
+    ["no result at all", JSON.stringify({ success: true, errors: [], messages: [] })],
+    ["[]", envelope([])],
+    ["{}, with errors and messages null", JSON.stringify({ success: true, errors: null, messages: null, result: {} })],
+  ] as const) {
+    it(`reads a list answered with ${name} as no downloads, and goes on to create`, async () => {
+      emulator.addFault({ method: "GET", path: downloadsPath(), fault: { kind: "status", status: 200, body } });
+      const { outs } = (await providerFor(emulator).create(inputs())) as { outs: StreamDownloadOutputs };
+      assert.equal(outs.default?.status, "ready");
+      assert.equal(emulator.requests.filter((r) => r.method === "POST").length, 1);
+    });
+  }
+
+  for (const [name, body] of [
+    ["a number", envelope(42)],
+    ["a string", envelope("none")],
+    ["a boolean", envelope(false)],
+    ["a body that is not JSON", "no downloads"],
+  ] as const) {
+    it(`fails a create whose list is ${name}, naming the call, and changes nothing`, async () => {
+      emulator.addFault({
+        method: "GET",
+        path: downloadsPath(),
+        times: Infinity,
+        fault: { kind: "status", status: 200, body },
+      });
+      const error = await providerFor(emulator)
+        .create(inputs())
+        .then(
+          () => assert.fail("expected a failure"),
+          (e: Error) => e,
+        );
+      assert.ok(error instanceof StreamDownloadError, String(error));
+      assert.match(error.message, new RegExp(`GET /accounts/${account}/stream/${video}/downloads\\b`));
+      assert.ok(!error.message.includes(TOKEN));
+      assert.deepEqual(
+        emulator.requests.filter((r) => r.method !== "GET"),
+        [],
+        "no POST or DELETE was sent",
+      );
+      assert.deepEqual(emulator.storedDownloads(account, video), []);
+    });
+  }
 
   describe("videos that require signed URLs", () => {
     it("outputs requireSignedURLs and says in the progress output what it means", async () => {

@@ -9,7 +9,7 @@
  * Both sides are compared after redaction (see transcript.ts), so a download URL reads
  * `https://customer-<code>.cloudflarestream.com/<video>/downloads/default.mp4` on either side.
  */
-import { DOCUMENTED_DOWNLOAD_STATUSES } from "../../src/core/read";
+import { DOCUMENTED_DOWNLOAD_STATUSES, isEmptyList } from "../../src/core/read";
 import { DOWNLOAD_TYPES, type DownloadType } from "../../src/core/wire";
 import { PLACEHOLDERS } from "./transcript";
 
@@ -171,8 +171,27 @@ function compareDownload(
   checkDownload(live, emulator, path, type, out);
 }
 
+/** How a list says "no downloads": `{}`, `[]`, `null` or no result. */
+function emptyForm(value: unknown): string {
+  if (value === undefined) return "no result";
+  if (value === null) return "null";
+  return Array.isArray(value) ? "[]" : "{}";
+}
+
 /** Compares two `GET .../downloads` results, or two create results keyed by type. */
 function compareDownloadList(live: unknown, emulator: unknown, out: ShapeDifference[]): void {
+  if (isEmptyList(live) && isEmptyList(emulator)) {
+    // Both say "no downloads", which the provider reads alike in every form; a form other than the emulator's
+    // is still worth naming.
+    if (emptyForm(live) !== emptyForm(emulator)) {
+      out.push({
+        path: "$",
+        live: `no downloads as ${emptyForm(live)}`,
+        emulator: `no downloads as ${emptyForm(emulator)}`,
+      });
+    }
+    return;
+  }
   if (!isObject(live) || !isObject(emulator)) {
     compareValues(live, emulator, "$", downloadRules("$"), out);
     return;
@@ -282,6 +301,7 @@ export function summarize(kind: CallKind, result: unknown): string {
       return `video: ${parts.join(", ")}; ${Object.keys(result).length} keys`;
     }
     case "list":
+      if (isEmptyList(result) && !isObject(result)) return `downloads: none (${emptyForm(result)})`;
       return `downloads: ${isObject(result) ? keyedSummary(result) : describeType(result)}`;
     case "create": {
       const form = postForm(result);

@@ -96,10 +96,7 @@ export class CloudflareClient {
   /** GET the downloads of a video: the truth about which exist; a type is present only once created. */
   async getDownloads(accountId: string, videoId: string): Promise<LiveDownloads> {
     const path = `${videoPath(accountId, videoId)}/downloads`;
-    const result = await this.request<unknown>("GET", path);
-    const downloads = readDownloadList(result);
-    if (downloads === undefined) throw new UnexpectedResponseError("GET", path, result);
-    return downloads;
+    return readDownloadsResult("GET", path, await this.request<unknown>("GET", path));
   }
 
   /**
@@ -210,7 +207,7 @@ export class CloudflareClient {
         response.status,
         parseRateLimitHeaders((name) => response.headers.get(name)),
       );
-      return unwrap<T>(method, path, response, text, this.clock.now());
+      return readEnvelope(method, path, response, text, this.clock.now()) as T;
     } finally {
       clearTimeout(timer);
     }
@@ -228,13 +225,24 @@ function blockPauseMs(policy: RetryPolicy): number {
   return policy.blockProbeFirstMs;
 }
 
-/** Reads the envelope; `success: false` is an error even on a 2xx. */
-function unwrap<T>(method: string, path: string, response: Response, text: string, now: number): T {
+/** What reading an answer needs of its HTTP response (node-fetch's `Response` has it). */
+export interface ResponseHead {
+  status: number;
+  ok: boolean;
+  headers: { get(name: string): string | null };
+}
+
+/**
+ * Reads one answer's v4 envelope and returns its `result` (undefined when the envelope has none). `success: false`
+ * is an error even on a 2xx; a body that is not an envelope is a `CloudflareApiError` naming the call. Pure: the
+ * HTTP exchange is over, so tests feed it generated answers directly.
+ */
+export function readEnvelope(method: string, path: string, response: ResponseHead, text: string, now: number): unknown {
   const retryAfterMs = parseRetryAfterMs(response.headers.get("retry-after"), now);
-  let envelope: Partial<WireEnvelope<T>> | undefined;
+  let envelope: Partial<WireEnvelope<unknown>> | undefined;
   try {
     const parsed: unknown = JSON.parse(text);
-    if (parsed !== null && typeof parsed === "object") envelope = parsed as Partial<WireEnvelope<T>>;
+    if (parsed !== null && typeof parsed === "object") envelope = parsed as Partial<WireEnvelope<unknown>>;
   } catch {
     envelope = undefined;
   }
@@ -258,17 +266,39 @@ function unwrap<T>(method: string, path: string, response: Response, text: strin
       bodyHint: envelope.success ? undefined : "success: false with no errors listed",
     });
   }
-  return envelope.result as T;
+  return envelope.result;
 }
 
+/**
+ * Reads the result of `GET .../downloads` (see `readDownloadList`: every empty form is "no downloads").
+ * @throws UnexpectedResponseError naming the call when the result cannot be read as a list at all
+ */
+export function readDownloadsResult(method: string, path: string, result: unknown): LiveDownloads {
+  const downloads = readDownloadList(result);
+  if (downloads === undefined) throw new UnexpectedResponseError(method, path, result);
+  return downloads;
+}
+
+/** Cloudflare's `errors[]`, read without trusting their types (a `message` may be an object, even `{"toString": 1}`). */
 function readMessages(value: unknown): WireMessage[] {
   if (!Array.isArray(value)) return [];
   return value
-    .filter((m): m is WireMessage => m !== null && typeof m === "object" && "message" in m)
-    .map((m) => ({ code: Number(m.code), message: String(m.message) }));
+    .filter((m): m is Record<string, unknown> => m !== null && typeof m === "object" && "message" in m)
+    .map((m) => ({ code: readCode(m.code), message: readText(m.message) }));
 }
 
-function describeBody(response: Response, text: string): string {
+function readCode(value: unknown): number {
+  return typeof value === "number" || typeof value === "string" ? Number(value) : NaN;
+}
+
+/** A text from any JSON value; never `String()` on an object, whose `toString` key may not be a function. */
+function readText(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean" || value === null) return String(value);
+  return JSON.stringify(value) ?? "";
+}
+
+function describeBody(response: ResponseHead, text: string): string {
   const type = response.headers.get("content-type") ?? "no content type";
   if (text.length === 0) return `an empty body (${type})`;
   const title = /<title>([^<]{1,120})<\/title>/i.exec(text)?.[1];

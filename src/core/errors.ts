@@ -45,11 +45,21 @@ const STATUS_TEXT: Record<number, string> = {
   504: "Gateway Timeout",
 };
 
+/** How many of Cloudflare's `errors[]` a message quotes, and how much of each: a person reads it. */
+const QUOTED_ERRORS = 3;
+const QUOTED_CHARS = 300;
+
+function quoteError(e: WireMessage): string {
+  const text = e.message.length > QUOTED_CHARS ? `${e.message.slice(0, QUOTED_CHARS)}… (cut)` : e.message;
+  return `[${e.code}] ${text}`;
+}
+
 function describeApiFailure(d: ApiErrorDetails): string {
   const statusText = STATUS_TEXT[d.status] ?? "";
+  const more = d.errors.length - QUOTED_ERRORS;
   const said =
     d.errors.length > 0
-      ? d.errors.map((e) => `[${e.code}] ${e.message}`).join("; ")
+      ? d.errors.slice(0, QUOTED_ERRORS).map(quoteError).join("; ") + (more > 0 ? `; and ${more} more` : "")
       : (d.bodyHint ?? "no error details in the response");
   return `Cloudflare API ${d.status}${statusText ? ` ${statusText}` : ""}: ${d.method} ${d.path}: ${said}`;
 }

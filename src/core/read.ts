@@ -57,6 +57,41 @@ function readString(value: unknown): string | undefined {
   return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
 }
 
+/** The longest status kept; a longer one is no status Cloudflare would send, and would fill state and logs. */
+const MAX_STATUS_CHARS = 64;
+/** The longest part of a video's error reason kept (its code, its text). */
+const MAX_REASON_CHARS = 300;
+
+/** A status, lowercase; `unknown` when absent, not a string, too long or with control characters. */
+function readStatus(value: unknown): string {
+  const status = readString(value)?.toLowerCase();
+  // eslint-disable-next-line no-control-regex
+  if (status === undefined || status.length > MAX_STATUS_CHARS || /[\u0000-\u001f\u007f]/.test(status)) {
+    return "unknown";
+  }
+  return status;
+}
+
+/** A text cut to `max` characters, marked when cut. */
+function cut(text: string | undefined, max: number): string | undefined {
+  return text !== undefined && text.length > max ? `${text.slice(0, max)}… (cut)` : text;
+}
+
+/**
+ * A download URL: an absolute `https:` (or `http:`) URL. Anything else (`"null"`, a path, `ftp:`, `javascript:`)
+ * is no URL: a `ready` download without one is read again rather than recorded.
+ */
+function readUrl(value: unknown): string | undefined {
+  const text = readString(value);
+  if (text === undefined) return undefined;
+  try {
+    const { protocol, hostname } = new URL(text);
+    return (protocol === "https:" || protocol === "http:") && hostname !== "" ? text : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Whether an object looks like one download (rather than downloads keyed by type). */
 function looksLikeDownload(value: Json): boolean {
   return "status" in value || "percentComplete" in value || "url" in value || "percent_complete" in value;
@@ -65,19 +100,22 @@ function looksLikeDownload(value: Json): boolean {
 /** Reads one download entry. Present in a list but not an object, it still exists: its status is `unknown`. */
 export function readDownload(value: unknown): LiveDownload {
   if (!isObject(value)) return { status: "unknown" };
-  const download: LiveDownload = { status: readString(value.status)?.toLowerCase() ?? "unknown" };
+  const download: LiveDownload = { status: readStatus(value.status) };
   const percent = readPercent(value.percentComplete ?? value.percent_complete);
   if (percent !== undefined) download.percentComplete = percent;
-  const url = readString(value.url);
+  const url = readUrl(value.url);
   if (url !== undefined) download.url = url;
   return download;
 }
 
 /**
- * Reads the `GET .../downloads` result, the truth about which downloads exist. Returns undefined when the
- * result is not an object at all (the caller reports it; it is never read as "no downloads").
+ * Reads the `GET .../downloads` result, the truth about which downloads exist. No downloads may come in any
+ * empty form: `{}`, `[]`, `null`, or no `result` at all (undefined); the documents rule none of them out, and
+ * each can only mean "none". Returns undefined when the result cannot be read as a list at all (a number, a
+ * string, a boolean, a non-empty array): the caller reports it, and it is never read as "no downloads".
  */
 export function readDownloadList(result: unknown): LiveDownloads | undefined {
+  if (isEmptyList(result)) return {};
   if (!isObject(result)) return undefined;
   const downloads: LiveDownloads = {};
   for (const type of DOWNLOAD_TYPES) {
@@ -86,15 +124,31 @@ export function readDownloadList(result: unknown): LiveDownloads | undefined {
   return downloads;
 }
 
+/** Whether a value is a collection with nothing in it, in any form: absent, `null`, `{}` or `[]`. */
+export function isEmptyList(value: unknown): boolean {
+  if (value === undefined || value === null) return true;
+  if (Array.isArray(value)) return value.length === 0;
+  return isObject(value) && Object.keys(value).length === 0;
+}
+
 /**
  * Reads a create's result as a hint about the download of `type`: keyed by type, the single download, `{}`,
- * `null` or a string. Undefined when it says nothing about that type; never a statement that it does not exist.
+ * `null` or a string. Undefined when it says nothing about that type, or says `error`; never a statement that it
+ * does not exist, nor that it failed.
  */
 export function readCreateHint(result: unknown, type: DownloadType): LiveDownload | undefined {
   if (!isObject(result)) return undefined;
-  if (isObject(result[type])) return readDownload(result[type]);
+  const entry = hintEntry(result, type);
+  const hint = entry === undefined ? undefined : readDownload(entry);
+  // A failure is a fact the list states: a create's answer saying "error" ends no wait and is never recorded.
+  return hint?.status === "error" ? undefined : hint;
+}
+
+/** The part of a create's result about `type`: its key, or the whole result when that is a single download. */
+function hintEntry(result: Json, type: DownloadType): unknown {
+  if (isObject(result[type])) return result[type];
   if (DOWNLOAD_TYPES.some((t) => t in result)) return undefined; // keyed, but not by this type
-  return looksLikeDownload(result) ? readDownload(result) : undefined;
+  return looksLikeDownload(result) ? result : undefined;
 }
 
 /** Reads the `GET /stream/{identifier}` result; every field may be absent or of either documented type. */
@@ -108,7 +162,10 @@ export function readVideo(result: unknown): LiveVideo {
   else if (state !== undefined) video.readyToStream = state === "ready";
   const percent = readPercent(status.pctComplete);
   if (percent !== undefined) video.percentComplete = percent;
-  const reason = [readString(status.errorReasonCode), readString(status.errorReasonText)].filter(Boolean).join(": ");
+  const reason = [readString(status.errorReasonCode), readString(status.errorReasonText)]
+    .map((part) => cut(part, MAX_REASON_CHARS))
+    .filter(Boolean)
+    .join(": ");
   if (reason) video.errorReason = reason;
   video.requireSignedURLs = result.requireSignedURLs === true || result.requireSignedURLs === "true";
   return video;

@@ -31,6 +31,18 @@ export type ProgressDialect = "smooth" | "coarse";
 /** Every progress dialect. */
 export const PROGRESS_DIALECTS: readonly ProgressDialect[] = ["smooth", "coarse"];
 
+/**
+ * How `GET .../downloads` says that a video has no downloads, which no published document shows:
+ * - `"object"`: `{}`, the list with no key (the default);
+ * - `"null"`: `"result": null`;
+ * - `"absent"`: an envelope with no `result` at all;
+ * - `"array"`: `[]`.
+ */
+export type EmptyListForm = "object" | "null" | "absent" | "array";
+
+/** Every empty-list form, for validation and for tests that run in each. */
+export const EMPTY_LIST_FORMS: readonly EmptyListForm[] = ["object", "null", "absent", "array"];
+
 /** Variations of the video view (`GET .../stream/{id}`); each is off by default. */
 export interface VideoDialect {
   /** `status.pctComplete` as a number (`42.5`) instead of Cloudflare's documented string (`"42.5"`). */
@@ -72,6 +84,7 @@ export type DialectVideo = { [K in keyof WireVideo as Exclude<K, "readyToStream"
 export interface Dialect {
   postShape: PostShape;
   progress: ProgressDialect;
+  emptyList: EmptyListForm;
   video: VideoDialect;
   download: DownloadDialect;
   /** The emulator's clock, in ms epoch. */
@@ -105,6 +118,27 @@ export function presentDownloads(
     if (d) out[type] = presentDownload(dialect, d, view(d));
   }
   return out;
+}
+
+/**
+ * The `result` of `GET .../downloads`: the downloads keyed by type, or, when there are none, the dialect's
+ * empty form (undefined leaves `result` out of the envelope).
+ */
+export function listResult(
+  dialect: Dialect,
+  keyed: Partial<Record<DownloadType, DialectDownload>>,
+): Partial<Record<DownloadType, DialectDownload>> | [] | null | undefined {
+  if (Object.keys(keyed).length > 0) return keyed;
+  switch (dialect.emptyList) {
+    case "object":
+      return keyed;
+    case "null":
+      return null;
+    case "absent":
+      return undefined;
+    case "array":
+      return [];
+  }
 }
 
 /**

@@ -28,11 +28,12 @@ export type {
   RateLimitConfig,
   StoredDownload,
 } from "./server";
-export { POST_SHAPES, PROGRESS_DIALECTS } from "./dialect";
+export { EMPTY_LIST_FORMS, POST_SHAPES, PROGRESS_DIALECTS } from "./dialect";
 export type {
   DialectDownload,
   DialectVideo,
   DownloadDialect,
+  EmptyListForm,
   PostShape,
   ProgressDialect,
   VideoDialect,

@@ -3,8 +3,8 @@
  * Command line entry of the emulator: the package's `cloudflare-stream-emulator` bin, and `npm run emulator`
  * in a checkout. Prints one line once listening, logs one line per request to stderr, stops on SIGINT/SIGTERM.
  */
-import type { PostShape, ProgressDialect } from "./dialect";
-import { POST_SHAPES, PROGRESS_DIALECTS } from "./dialect";
+import type { EmptyListForm, PostShape, ProgressDialect } from "./dialect";
+import { EMPTY_LIST_FORMS, POST_SHAPES, PROGRESS_DIALECTS } from "./dialect";
 import type { RateLimitConfig } from "./ratelimit";
 import type { Emulator, EmulatorOptions } from "./server";
 import { startEmulator } from "./server";
@@ -30,6 +30,8 @@ Options:
   --post-shape <s>       result of the create POSTs: single (the one download), keyed (all
                          downloads by type) or empty ({}) (default single)
   --progress <p>         smooth (percentComplete rises) or coarse (0 until ready) (default smooth)
+  --empty-list <f>       how the downloads list says "none": object ({}), null, absent (no
+                         result) or array ([]) (default object)
   --help                 show this text
 `;
 
@@ -132,6 +134,9 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         break;
       case "--progress":
         options.progress = oneOf<ProgressDialect>(flag, next(), PROGRESS_DIALECTS);
+        break;
+      case "--empty-list":
+        options.emptyList = oneOf<EmptyListForm>(flag, next(), EMPTY_LIST_FORMS);
         break;
       default:
         throw new UsageError(`unknown flag: ${arg} (see --help)`);

@@ -4,7 +4,7 @@
  */
 import type { DownloadType } from "../core/wire";
 import type { Dialect, DialectDownload } from "./dialect";
-import { postResult, presentDownloads, presentVideo } from "./dialect";
+import { listResult, postResult, presentDownloads, presentVideo } from "./dialect";
 import type { ApiResponse } from "./envelope";
 import { ERRORS, fail, invalidField, ok } from "./envelope";
 import type { StoredVideo, StreamStore } from "./store";
@@ -106,7 +106,7 @@ export function handleRoute(store: StreamStore, route: Route, body: string, dial
       store.deleteVideo(route.accountId, route.uid);
       return ok(null);
     case "listDownloads":
-      return ok(downloadsIn(dialect, store, video));
+      return ok(listResult(dialect, downloadsIn(dialect, store, video)));
     case "createLegacyDownload":
       return createDownload(store, video, "default") ?? created(store, video, "default", dialect);
     case "deleteLegacyDownload":

@@ -8,8 +8,8 @@ import type { Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import type { DownloadType, WireDownloads, WireDownloadStatus, WireVideo } from "../core/wire";
 import type { PresentedAuth } from "./auth";
-import type { Dialect, DownloadDialect, PostShape, ProgressDialect, VideoDialect } from "./dialect";
-import { POST_SHAPES, PROGRESS_DIALECTS } from "./dialect";
+import type { Dialect, DownloadDialect, EmptyListForm, PostShape, ProgressDialect, VideoDialect } from "./dialect";
+import { EMPTY_LIST_FORMS, POST_SHAPES, PROGRESS_DIALECTS } from "./dialect";
 import { presentedAuth, tokenRateKey } from "./auth";
 import { ERRORS, fail } from "./envelope";
 import type { FaultRule, RandomFailures } from "./faults";
@@ -25,6 +25,7 @@ export type {
   DialectDownload,
   DialectVideo,
   DownloadDialect,
+  EmptyListForm,
   PostShape,
   ProgressDialect,
   VideoDialect,
@@ -34,7 +35,7 @@ export type { RateLimitConfig, RateWindowRecord } from "./ratelimit";
 export type { StoredDownload } from "./store";
 
 /**
- * How to start the emulator; every field is optional. The dialect fields (`postShape`, `progress`,
+ * How to start the emulator; every field is optional. The dialect fields (`postShape`, `progress`, `emptyList`,
  * `videoDialect`, `downloadDialect`) choose how answers are phrased where Cloudflare's documents disagree or
  * are silent; the state behind them is the same in every dialect.
  */
@@ -71,6 +72,8 @@ export interface EmulatorOptions {
    * @default "smooth"
    */
   progress?: ProgressDialect;
+  /** How `GET .../downloads` sends no downloads: `{}`, `null`, no `result`, or `[]`. @default "object" */
+  emptyList?: EmptyListForm;
   /** Variations of the video view (pctComplete as a number, no readyToStream). @default {} (none) */
   videoDialect?: VideoDialect;
   /** Variations of download views (percent as a string, no url until ready, an extra status). @default {} (none) */
@@ -117,6 +120,7 @@ function resolveOptions(options: EmulatorOptions): Required<EmulatorOptions> {
     now: options.now ?? (() => Date.now()),
     postShape: options.postShape ?? "single",
     progress: options.progress ?? "smooth",
+    emptyList: options.emptyList ?? "object",
     videoDialect: { ...options.videoDialect },
     downloadDialect: { ...options.downloadDialect },
   };
@@ -133,6 +137,11 @@ function resolveOptions(options: EmulatorOptions): Required<EmulatorOptions> {
   check(resolved.email !== "", "email must not be empty", resolved.email);
   check(POST_SHAPES.includes(resolved.postShape), "postShape must be keyed, single or empty", resolved.postShape);
   check(PROGRESS_DIALECTS.includes(resolved.progress), "progress must be smooth or coarse", resolved.progress);
+  check(
+    EMPTY_LIST_FORMS.includes(resolved.emptyList),
+    "emptyList must be object, null, absent or array",
+    resolved.emptyList,
+  );
   const { extraStatus } = resolved.downloadDialect;
   check(
     extraStatus === undefined || (extraStatus !== "" && extraStatus !== "ready" && extraStatus !== "error"),
@@ -152,7 +161,8 @@ function resolveOptions(options: EmulatorOptions): Required<EmulatorOptions> {
 export class Emulator {
   /**
    * The resolved options. `generationMs`, `videoReadyMs`, `rateLimit` and the dialect fields (`postShape`,
-   * `progress`, `videoDialect`, `downloadDialect`) may be changed at run time: each request reads them anew.
+   * `progress`, `emptyList`, `videoDialect`, `downloadDialect`) may be changed at run time: each request reads
+   * them anew.
    */
   readonly options: Required<EmulatorOptions>;
   /** Every request, in arrival order. */
@@ -411,8 +421,8 @@ export class Emulator {
 
   /** The dialect for the request being handled, from the options as they are now. */
   private dialect(): Dialect {
-    const { postShape, progress, videoDialect, downloadDialect, now } = this.options;
-    return { postShape, progress, video: videoDialect, download: downloadDialect, now: now() };
+    const { postShape, progress, emptyList, videoDialect, downloadDialect, now } = this.options;
+    return { postShape, progress, emptyList, video: videoDialect, download: downloadDialect, now: now() };
   }
 
   private send(res: http.ServerResponse, record: RecordedRequest, response: RawResponse): void {
