@@ -8,14 +8,14 @@ import type { Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import type { DownloadType, WireDownloads, WireDownloadStatus, WireVideo } from "../core/wire";
 import type { PresentedAuth } from "./auth";
-import type { Dialect, DownloadDialect, EmptyListForm, PostShape, ProgressDialect, VideoDialect } from "./dialect";
-import { EMPTY_LIST_FORMS, POST_SHAPES, PROGRESS_DIALECTS } from "./dialect";
+import type { Dialect } from "./dialect";
+import { type EmulatorOptions, resolveOptions } from "./options";
 import { presentedAuth, tokenRateKey } from "./auth";
 import { ERRORS, fail } from "./envelope";
 import type { FaultRule, RandomFailures } from "./faults";
 import { describeFault, FaultInjector } from "./faults";
-import type { RateLimitConfig, RateWindowRecord } from "./ratelimit";
-import { CLOUDFLARE_RATE_LIMIT, RateLimiter } from "./ratelimit";
+import type { RateWindowRecord } from "./ratelimit";
+import { RateLimiter } from "./ratelimit";
 import { API_PREFIX, handleRoute, matchRoute, parsePath } from "./routes";
 import { ACTING_FAULTS, faultResponse, jsonResponse, type RawResponse, readBody, redactHeaders } from "./transport";
 import type { NewVideo, StoredDownload } from "./store";
@@ -31,54 +31,9 @@ export type {
   VideoDialect,
 } from "./dialect";
 export type { Fault, FaultRule, RandomFailures } from "./faults";
+export type { EmulatorOptions } from "./options";
 export type { RateLimitConfig, RateWindowRecord } from "./ratelimit";
 export type { StoredDownload } from "./store";
-
-/**
- * How to start the emulator; every field is optional. The dialect fields (`postShape`, `progress`, `emptyList`,
- * `videoDialect`, `downloadDialect`) choose how answers are phrased where Cloudflare's documents disagree or
- * are silent; the state behind them is the same in every dialect.
- */
-export interface EmulatorOptions {
-  /** TCP port on 127.0.0.1; 0 picks a free one. @default 0 */
-  port?: number;
-  /** The API token accepted as `Authorization: Bearer <token>`. @default "test-token" */
-  token?: string;
-  /** The legacy API key accepted with `email` as `X-Auth-Key`. @default "test-key" */
-  apiKey?: string;
-  /** The email accepted with `apiKey` as `X-Auth-Email`. @default "test@example.com" */
-  email?: string;
-  /** Time for a download to go from inprogress to ready, in ms. @default 2000 */
-  generationMs?: number;
-  /** Time for a copied video to become readyToStream, in ms. @default 0 */
-  videoReadyMs?: number;
-  /** The 16-character [a-z0-9] code in download URLs (`customer-<code>.cloudflarestream.com`). @default random */
-  customerCode?: string;
-  /** Requests per window per credential, or false for no limit. @default Cloudflare's 1200 per 5 min, 5 min block */
-  rateLimit?: RateLimitConfig | false;
-  /** The clock, in ms epoch, used for all state and rate limiting. @default Date.now */
-  now?: () => number;
-  /**
-   * The `result` of both create routes (`POST .../downloads/{type}` and the legacy `POST .../downloads`):
-   * `"single"` the one download created, `"keyed"` every download of the video keyed by type, `"empty"` `{}`.
-   * The default follows Cloudflare's API reference page, which documents the legacy POST's result as the
-   * single download; the type-specific route has no published schema.
-   * @default "single"
-   */
-  postShape?: PostShape;
-  /**
-   * `"smooth"`: `percentComplete` rises from 0 to 100 over `generationMs`; `"coarse"`: it stays 0 until the
-   * download is ready, then 100. Applies to every download view (GET list and POST results).
-   * @default "smooth"
-   */
-  progress?: ProgressDialect;
-  /** How `GET .../downloads` sends no downloads: `{}`, `null`, no `result`, or `[]`. @default "object" */
-  emptyList?: EmptyListForm;
-  /** Variations of the video view (pctComplete as a number, no readyToStream). @default {} (none) */
-  videoDialect?: VideoDialect;
-  /** Variations of download views (percent as a string, no url until ready, an extra status). @default {} (none) */
-  downloadDialect?: DownloadDialect;
-}
 
 /** One request as the emulator saw it. */
 export interface RecordedRequest {
@@ -101,61 +56,6 @@ export interface RecordedRequest {
 
 /** Called once a request got its response (or its socket was reset); `durationMs` is wall time. */
 export type ResponseListener = (request: RecordedRequest, durationMs: number) => void;
-
-function randomCustomerCode(): string {
-  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
-  return Array.from(randomBytes(16), (byte) => alphabet[byte % alphabet.length]).join("");
-}
-
-function resolveOptions(options: EmulatorOptions): Required<EmulatorOptions> {
-  const resolved: Required<EmulatorOptions> = {
-    port: options.port ?? 0,
-    token: options.token ?? "test-token",
-    apiKey: options.apiKey ?? "test-key",
-    email: options.email ?? "test@example.com",
-    generationMs: options.generationMs ?? 2000,
-    videoReadyMs: options.videoReadyMs ?? 0,
-    customerCode: options.customerCode ?? randomCustomerCode(),
-    rateLimit: options.rateLimit === undefined ? { ...CLOUDFLARE_RATE_LIMIT } : options.rateLimit,
-    now: options.now ?? (() => Date.now()),
-    postShape: options.postShape ?? "single",
-    progress: options.progress ?? "smooth",
-    emptyList: options.emptyList ?? "object",
-    videoDialect: { ...options.videoDialect },
-    downloadDialect: { ...options.downloadDialect },
-  };
-  const { port, generationMs, videoReadyMs, customerCode, rateLimit } = resolved;
-  const check = (valid: boolean, what: string, got: unknown): void => {
-    if (!valid) throw new RangeError(`emulator: ${what} (got ${JSON.stringify(got)})`);
-  };
-  check(Number.isInteger(port) && port >= 0 && port <= 65535, "port must be an integer 0-65535", port);
-  check(generationMs >= 0, "generationMs must be >= 0", generationMs);
-  check(videoReadyMs >= 0, "videoReadyMs must be >= 0", videoReadyMs);
-  check(/^[a-z0-9]{16}$/.test(customerCode), "customerCode must be 16 characters [a-z0-9]", customerCode);
-  check(resolved.token !== "", "token must not be empty", "");
-  check(resolved.apiKey !== "", "apiKey must not be empty", "");
-  check(resolved.email !== "", "email must not be empty", resolved.email);
-  check(POST_SHAPES.includes(resolved.postShape), "postShape must be keyed, single or empty", resolved.postShape);
-  check(PROGRESS_DIALECTS.includes(resolved.progress), "progress must be smooth or coarse", resolved.progress);
-  check(
-    EMPTY_LIST_FORMS.includes(resolved.emptyList),
-    "emptyList must be object, null, absent or array",
-    resolved.emptyList,
-  );
-  const { extraStatus } = resolved.downloadDialect;
-  check(
-    extraStatus === undefined || (extraStatus !== "" && extraStatus !== "ready" && extraStatus !== "error"),
-    "downloadDialect.extraStatus must be a non-empty status other than ready and error",
-    extraStatus,
-  );
-  if (rateLimit !== false) {
-    const { limit, windowMs, blockMs, retryAfter } = rateLimit;
-    const valid = Number.isInteger(limit) && limit > 0 && windowMs > 0 && blockMs >= 0;
-    check(valid, "rateLimit needs an integer limit > 0, windowMs > 0 and blockMs >= 0", rateLimit);
-    check([undefined, true, false].includes(retryAfter), "rateLimit.retryAfter must be a boolean", retryAfter);
-  }
-  return resolved;
-}
 
 /** The emulator: an HTTP server on 127.0.0.1 plus controls for tests. Start one with `startEmulator`. */
 export class Emulator {
