@@ -67,6 +67,17 @@ describe("two `pulumi up`s of the packed package with one token share Cloudflare
     }
   }
 
+  /**
+   * Waits until the token's current window (what the previous test's destroy spent) is over, so each test starts
+   * on a fresh quota: a process's first request cannot know what others spent, and with the quota already gone
+   * it would meet a 429 however careful it is.
+   */
+  async function freshWindow(): Promise<void> {
+    const last = emulator.rateLimitWindows(TOKEN).at(-1);
+    const wait = last ? last.start + WINDOW_MS - Date.now() : 0;
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait + 100));
+  }
+
   async function bothUpAndDown(what: string): Promise<void> {
     const videos = await newVideos();
     const before = emulator.rateLimitWindows(TOKEN).length;
@@ -88,12 +99,14 @@ describe("two `pulumi up`s of the packed package with one token share Cloudflare
   }
 
   it("both succeed with no 429 when a 429 would carry Retry-After", async () => {
+    await freshWindow();
     emulator.resetRequests();
     await bothUpAndDown("with Retry-After");
   });
 
   it("both succeed with no 429 when a 429 would not carry Retry-After, and another client spent part of the quota", async () => {
     emulator.options.rateLimit = { limit: QUOTA, windowMs: WINDOW_MS, blockMs: WINDOW_MS, retryAfter: false };
+    await freshWindow();
     emulator.resetRequests();
     emulator.spendQuota(TOKEN, 10); // the dashboard, Terraform or a script, with the same token
     await bothUpAndDown("without Retry-After");

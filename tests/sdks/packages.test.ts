@@ -70,7 +70,16 @@ describe("the SDK packages as users install them", function () {
       got.requires.some((r) => /^pulumi(<4\.0\.0,>=3\.231\.0|>=3\.231\.0,<4\.0\.0)$/.test(r)),
       got.requires.join(", "),
     );
-    assert.deepEqual(got.plugin, { resource: true, name: "cloudflare-stream", version: VERSION });
+    // The plugin file tells the CLI which plugin to get, and where from (schema.json's pluginDownloadURL).
+    const { pluginDownloadURL } = JSON.parse(readFileSync(path.join(REPO, "schema.json"), "utf8")) as {
+      pluginDownloadURL: string;
+    };
+    assert.deepEqual(got.plugin, {
+      resource: true,
+      name: "cloudflare-stream",
+      version: VERSION,
+      server: pluginDownloadURL,
+    });
     assert.equal(got.typed, true);
     assert.deepEqual(got.types, ["DownloadType", "Provider", "StreamDownload"]);
   });
@@ -144,7 +153,7 @@ describe("the SDK packages as users install them", function () {
     });
   });
 
-  it("Go: the module path derives from package.json's repository, and the README's example needs no replace directive", () => {
+  it("Go: the module path derives from package.json's repository, and the docs' example needs no replace directive", () => {
     const repo = (JSON.parse(readFileSync(path.join(REPO, "package.json"), "utf8")) as { repository: { url: string } })
       .repository.url;
     const github = /github\.com\/[^/]+\/[^/.]+/.exec(repo)?.[0];
@@ -160,13 +169,21 @@ describe("the SDK packages as users install them", function () {
       readFileSync(path.join(REPO, "tests", "programs", "go-sdk", "main.go"), "utf8"),
       new RegExp(`"${module}/cloudflarestream"`),
     );
-    const readme = readFileSync(path.join(REPO, "README.md"), "utf8");
-    assert.ok(readme.includes(`go get ${module}@v${VERSION}`), "the README says how to go get the module");
-    const goBlocks = [...readme.matchAll(/```go\n([\s\S]*?)```/g)].map((m) => m[1] ?? "");
+    // The Registry pages say how to install and use it; the README links to them.
+    const install = readFileSync(path.join(REPO, "docs", "installation-configuration.md"), "utf8");
+    const overview = readFileSync(path.join(REPO, "docs", "_index.md"), "utf8");
+    assert.ok(install.includes(`go get ${module}@v${VERSION}`), "the install page says how to go get the module");
+    const goBlocks = [...overview.matchAll(/```go\n([\s\S]*?)```/g)].map((m) => m[1] ?? "");
     assert.ok(
       goBlocks.some((b) => b.includes(`"${module}/cloudflarestream"`)),
-      "the README's Go example imports the module",
+      "the overview's Go example imports the module",
     );
-    assert.ok(!/^replace\s/m.test(readme) && !/\breplace directive/.test(readme), "no replace directive in the README");
+    for (const [name, text] of <[string, string][]>[
+      ["README.md", readFileSync(path.join(REPO, "README.md"), "utf8")],
+      ["docs/installation-configuration.md", install],
+      ["docs/_index.md", overview],
+    ]) {
+      assert.ok(!/^replace\s/m.test(text) && !/\breplace directive/.test(text), `no replace directive in ${name}`);
+    }
   });
 });

@@ -175,7 +175,7 @@ describe("the Node.js SDK (sdk/nodejs) under Pulumi's mocks", () => {
     // A provider's non-string inputs travel JSON-encoded, as for every Pulumi provider.
     assert.equal(args.inputs.requestsPerFiveMinutes, "600");
     const secrets = Object.entries(schema.provider.inputProperties).flatMap(([k, p]) => (p.secret ? [k] : []));
-    assert.deepEqual(secrets.sort(), ["apiKey", "apiToken"]);
+    assert.deepEqual(secrets.sort(), ["apiKey", "apiToken", "email"]);
     const [download] = of(TYPE);
     assert.match(
       download?.provider ?? "",

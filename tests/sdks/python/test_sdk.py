@@ -167,7 +167,7 @@ def test_the_provider_resource_sends_its_config_with_secrets_marked():
         # A provider's non-string inputs travel JSON-encoded, as for every Pulumi provider.
         assert args.inputs["requestsPerFiveMinutes"] == "600"
         secret = {k for k, v in SCHEMA["provider"]["inputProperties"].items() if v.get("secret")}
-        assert secret == {"apiToken", "apiKey"}
+        assert secret == {"apiToken", "apiKey", "email"}
         [download] = registered(TYPE)
         assert re.fullmatch(r"urn:pulumi:test::sdk-tests::(pulumi:pulumi:Stack\$)?pulumi:providers:cloudflare-stream::stream::stream-id", download.provider), download.provider
 
