@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { execFile, execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
@@ -15,7 +15,7 @@ import { type Emulator, startEmulator } from "../src/emulator/server";
 import { release, sourceDateEpoch } from "../scripts/release";
 import { buildSdkPackages } from "../scripts/release/sdks";
 import { archiveName, executableName, NODE_VERSION, PLUGIN, TARGETS, type Target } from "../scripts/release/plugin";
-import { ensurePulumiCli, programDir, type ProgramDir, REPO } from "./helpers/engine";
+import { ensurePulumiCli, goSdkProgram, programDir, type ProgramDir, REPO } from "./helpers/engine";
 import { cfId, TOKEN } from "./helpers/fixtures";
 import { call, startPlugin } from "./helpers/plugin";
 import { ensureRelease, nodeOn, packageVersion, readTarGz, serveFolder } from "./helpers/release";
@@ -291,31 +291,8 @@ describe("the released plugin through the real Pulumi engine, downloaded by the 
   });
 
   it("runs a Go program through the Go SDK, whose pluginDownloadURL the CLI downloads from: up, refresh, destroy", async () => {
-    const program = programDir("go-sdk");
+    const program = goSdkProgram();
     programs.push(program);
-    const sdkModule = /^module (\S+)/m.exec(readFileSync(path.join(REPO, "sdk", "go", "go.mod"), "utf8"))?.[1];
-    assert.ok(sdkModule, "sdk/go/go.mod names its module");
-    const source = readFileSync(path.join(program.dir, "main.go"), "utf8");
-    writeFileSync(
-      path.join(program.dir, "main.go"),
-      source.replace(/"[^"\n]*\/sdk\/go\/cloudflarestream"/, `"${sdkModule}/cloudflarestream"`),
-    );
-    writeFileSync(
-      path.join(program.dir, "go.mod"),
-      [
-        "module stream-downloads-go",
-        "",
-        "go 1.24",
-        "",
-        "require (",
-        "\tgithub.com/pulumi/pulumi/sdk/v3 v3.276.0",
-        `\t${sdkModule} v0.0.0`,
-        ")",
-        "",
-        `replace ${sdkModule} => ${path.join(REPO, "sdk", "go")}`,
-        "",
-      ].join("\n"),
-    );
     // The Go language host builds the program with `go build`: the flags of tests/sdk.test.ts share its cache.
     await roundTrip(program, "go", { GOFLAGS: "-mod=mod -trimpath", CGO_ENABLED: "0", GOWORK: "off" });
   });

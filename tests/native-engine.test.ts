@@ -4,7 +4,6 @@
  */
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
 import { promisify } from "node:util";
 import * as path from "node:path";
 import type { EngineEvent, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
@@ -17,6 +16,7 @@ import {
   programEnv,
   REPO,
   stackFor,
+  goSdkProgram,
   timed,
 } from "./helpers/engine";
 import { cfId, TOKEN } from "./helpers/fixtures";
@@ -382,24 +382,8 @@ describe("the cloudflare-stream provider plugin through the real Pulumi engine",
   });
 
   it("runs a Go program through the generated Go SDK: up creates ready downloads, destroy deletes them", async () => {
-    const program = programDir("go-sdk");
+    const program = goSdkProgram();
     programs.push(program);
-    writeFileSync(
-      path.join(program.dir, "go.mod"),
-      [
-        "module stream-downloads-go",
-        "",
-        "go 1.24",
-        "",
-        "require (",
-        "\tgithub.com/pulumi/pulumi/sdk/v3 v3.276.0",
-        "\tgithub.com/cloudflare-stream-download/pulumi-cloudflare-stream-download/sdk/go v0.0.0",
-        ")",
-        "",
-        `replace github.com/cloudflare-stream-download/pulumi-cloudflare-stream-download/sdk/go => ${path.join(REPO, "sdk", "go")}`,
-        "",
-      ].join("\n"),
-    );
     // The Go language host builds the program with `go build`: the flags of tests/sdk.test.ts share its cache.
     const stack = await stackFor(program, "go", {
       ...noEnvCredentials,

@@ -133,3 +133,35 @@ export function timed<T>(what: string, fn: () => Promise<T>): Promise<T> {
   const start = Date.now();
   return fn().finally(() => console.log(`      ${what}: ${((Date.now() - start) / 1000).toFixed(1)} s`));
 }
+
+/**
+ * tests/programs/go-sdk in a temp folder, using the Go SDK of this checkout: its import names sdk/go's module
+ * (as sdk/go/go.mod says it), and a go.mod that requires that module and replaces it with the checkout's sdk/go.
+ */
+export function goSdkProgram(): ProgramDir {
+  const program = programDir("go-sdk");
+  const sdkModule = /^module (\S+)/m.exec(readFileSync(path.join(REPO, "sdk", "go", "go.mod"), "utf8"))?.[1];
+  if (!sdkModule) throw new Error("sdk/go/go.mod names no module: run npm run gen-sdk");
+  const main = path.join(program.dir, "main.go");
+  writeFileSync(
+    main,
+    readFileSync(main, "utf8").replace(/"[^"\n]*\/sdk\/go\/cloudflarestream"/, `"${sdkModule}/cloudflarestream"`),
+  );
+  writeFileSync(
+    path.join(program.dir, "go.mod"),
+    [
+      "module stream-downloads-go",
+      "",
+      "go 1.24",
+      "",
+      "require (",
+      "\tgithub.com/pulumi/pulumi/sdk/v3 v3.276.0",
+      `\t${sdkModule} v0.0.0`,
+      ")",
+      "",
+      `replace ${sdkModule} => ${path.join(REPO, "sdk", "go")}`,
+      "",
+    ].join("\n"),
+  );
+  return program;
+}
