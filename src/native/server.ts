@@ -86,6 +86,22 @@ function fromStruct(struct: Struct | undefined): PropertyMap {
   return (struct?.toJavaScript() ?? {}) as PropertyMap;
 }
 
+/**
+ * The values of the secret string inputs (a secret `accountId` or `identifier`) of one call, which none of its
+ * progress lines or errors may repeat: the core names the video and the account in both.
+ */
+function secretValues(props: { plain: PropertyMap; secrets: ReadonlySet<string> }): string[] {
+  return [...props.secrets].flatMap((key) => {
+    const value = props.plain[key];
+    return typeof value === "string" && value.length > 0 ? [value] : [];
+  });
+}
+
+/** `text` with every secret value in it replaced by `[secret]`. */
+function redact(text: string, secrets: readonly string[]): string {
+  return secrets.reduce((out, value) => out.split(value).join("[secret]"), text);
+}
+
 /** Secret inputs make their outputs secret; a secret video UID also hides the URLs, which contain it. */
 function outputSecrets(secrets: ReadonlySet<string>): Set<string> {
   const out = new Set(secrets);
@@ -106,21 +122,27 @@ export class StreamDownloadPlugin implements Handlers {
     this.env = options.env ?? process.env;
   }
 
-  /** The core's operations, logging against `urn` with this instance's settings. */
-  private operations(urn: string): StreamDownloadOperations {
+  /** The core's operations, logging against `urn` with this instance's settings, never repeating `secrets`. */
+  private operations(urn: string, secrets: readonly string[] = []): StreamDownloadOperations {
     return new StreamDownloadOperations({
       ...this.options.operations,
-      log: (line, kind) => this.engineLog.log(urn, line, kind === "status"),
+      log: (line, kind) => this.engineLog.log(urn, redact(line, secrets), kind === "status"),
       settings: () => settingsFor(this.configured, this.env),
       credentialHint: NATIVE_CREDENTIAL_HINT,
       signal: this.cancellation.signal,
     });
   }
 
-  /** Runs `fn` and waits until its log lines reached the engine, so they show before the step's result. */
-  private async logged<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` and waits until its log lines reached the engine, so they show before the step's result; an error
+   * it throws reaches the engine without the call's secret values.
+   */
+  private async logged<T>(fn: () => Promise<T>, secrets: readonly string[] = []): Promise<T> {
     try {
       return await fn();
+    } catch (error) {
+      if (error instanceof Error && secrets.length > 0) error.message = redact(error.message, secrets);
+      throw error;
     } finally {
       await this.engineLog.flush();
     }
@@ -205,8 +227,10 @@ export class StreamDownloadPlugin implements Handlers {
 
   create: Handlers["create"] = unary(async (req) => {
     const inputs = unwrapSecrets(fromStruct(req.getProperties()));
-    const result = await this.logged(() =>
-      this.operations(req.getUrn()).create(inputs.plain as unknown as StreamDownloadInputs),
+    const hidden = secretValues(inputs);
+    const result = await this.logged(
+      () => this.operations(req.getUrn(), hidden).create(inputs.plain as unknown as StreamDownloadInputs),
+      hidden,
     );
     return new CreateResponse()
       .setId(result.id)
@@ -219,7 +243,8 @@ export class StreamDownloadPlugin implements Handlers {
     const inputs = unwrapSecrets(fromStruct(req.getInputs()));
     const secrets = new Set([...props.secrets, ...inputs.secrets]);
     const known = Object.keys(props.plain).length > 0 ? (props.plain as unknown as StreamDownloadOutputs) : undefined;
-    const result = await this.logged(() => this.operations(req.getUrn()).read(req.getId(), known));
+    const hidden = [...secretValues(props), ...secretValues(inputs)];
+    const result = await this.logged(() => this.operations(req.getUrn(), hidden).read(req.getId(), known), hidden);
     const resp = new ReadResponse().setId(result.id ?? "");
     if (result.id && result.props) resp.setProperties(toStruct(wrapSecrets(result.props, outputSecrets(secrets))));
     if (result.id && result.inputs) resp.setInputs(toStruct(wrapSecrets(result.inputs, secrets)));
@@ -229,20 +254,25 @@ export class StreamDownloadPlugin implements Handlers {
   update: Handlers["update"] = unary(async (req) => {
     const olds = unwrapSecrets(fromStruct(req.getOlds()));
     const news = unwrapSecrets(fromStruct(req.getNews()));
-    const result = await this.logged(() =>
-      this.operations(req.getUrn()).update(
-        req.getId(),
-        olds.plain as unknown as StreamDownloadOutputs,
-        news.plain as unknown as StreamDownloadInputs,
-      ),
+    const hidden = [...secretValues(olds), ...secretValues(news)];
+    const result = await this.logged(
+      () =>
+        this.operations(req.getUrn(), hidden).update(
+          req.getId(),
+          olds.plain as unknown as StreamDownloadOutputs,
+          news.plain as unknown as StreamDownloadInputs,
+        ),
+      hidden,
     );
     return new UpdateResponse().setProperties(toStruct(wrapSecrets(result.outs ?? {}, outputSecrets(news.secrets))));
   });
 
   delete: Handlers["delete"] = unary(async (req) => {
-    const props = unwrapSecrets(fromStruct(req.getProperties())).plain;
-    await this.logged(() =>
-      this.operations(req.getUrn()).delete(req.getId(), props as unknown as StreamDownloadOutputs),
+    const props = unwrapSecrets(fromStruct(req.getProperties()));
+    const hidden = secretValues(props);
+    await this.logged(
+      () => this.operations(req.getUrn(), hidden).delete(req.getId(), props.plain as unknown as StreamDownloadOutputs),
+      hidden,
     );
     return new Empty();
   });

@@ -203,6 +203,42 @@ describe("pulumi-resource-cloudflare-stream over gRPC", function () {
     assert.equal(gone.getId(), "");
   });
 
+  it("repeats no secret accountId or identifier in its progress lines or errors", async () => {
+    await rpc(
+      "configure",
+      new ConfigureRequest().setArgs(struct({ apiToken: secret(TOKEN), baseUrl: emulator.baseUrl, version: "0.1.0" })),
+    );
+    const video = emulator.createVideo(account);
+    const inputs = {
+      accountId: secret(account),
+      identifier: secret(video),
+      downloadTypes: ["default"],
+      waitForReady: true,
+      readyTimeoutSeconds: 30,
+    };
+    engine.logs.length = 0;
+    const created = await rpc("create", new CreateRequest().setUrn(URN).setProperties(struct(inputs)));
+    assert.ok(engine.logs.length > 0, "progress lines reached the engine");
+    assert.ok(
+      engine.logs.some((l) => l.message.includes("[secret]")),
+      "the lines name the video as [secret]",
+    );
+    for (const l of engine.logs) assert.ok(!l.message.includes(video) && !l.message.includes(account), l.message);
+
+    // An error of the core names the video and the account: not when they are secret.
+    const missing = cfId();
+    await assert.rejects(
+      rpc("create", new CreateRequest().setUrn(URN).setProperties(struct({ ...inputs, identifier: secret(missing) }))),
+      (error: Error) => {
+        assert.match(error.message, /\[secret\]/);
+        assert.ok(!error.message.includes(missing) && !error.message.includes(account), error.message);
+        return true;
+      },
+    );
+    await rpc("delete", new DeleteRequest().setId(created.getId()).setUrn(URN).setProperties(created.getProperties()));
+    assert.deepEqual(emulator.storedDownloads(account, video), []);
+  });
+
   it("on Cancel, ends a wait at once and records the downloads as they are, without deleting them", async () => {
     const own = await startPlugin(bin.dir, [engine.address], { CLOUDFLARE_API_TOKEN: "", CLOUDFLARE_BASE_URL: "" });
     try {
