@@ -172,7 +172,7 @@ func rewrite(path, pattern, replacement string) {
 	}
 	updated := key.ReplaceAllLiteral(data, []byte(replacement))
 	if bytes.Equal(updated, data) {
-		return // already current: a run that changes nothing writes nothing (tests/sdk.test.ts runs this)
+		return // already current: a run that changes nothing writes nothing (tests/sdks/generated.test.ts runs this)
 	}
 	if err := os.WriteFile(path, updated, 0o644); err != nil {
 		fail(err)

@@ -1,6 +1,6 @@
 /**
  * The properties that generated answers must keep, shared by the fixed-seed run in `npm test`
- * (tests/answers.test.ts) and the longer random one (`npm run fuzz`, scripts/fuzz.ts).
+ * (tests/behaviour/answers.test.ts) and the longer random one (`npm run fuzz`, scripts/fuzz.ts).
  *
  * Invariants: nothing fails with anything but a `StreamDownloadError` (no `TypeError`, no crash), and a failure
  * names the call (method and path) whose answer it could not read; a `ready` download always has a URL one can

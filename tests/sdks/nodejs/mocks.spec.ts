@@ -197,7 +197,7 @@ describe("the Node.js SDK (sdk/nodejs) under Pulumi's mocks", () => {
     }
     const [args] = of(PROVIDER);
     // Unlike an apiToken argument, the Node.js SDK sends the environment's token unwrapped; the plugin's
-    // CheckConfig marks it secret in state (tests/native-engine.test.ts, two explicit providers).
+    // CheckConfig marks it secret in state (tests/engine/plugin.test.ts, two explicit providers).
     assert.equal(args?.inputs.apiToken, "env-token");
     assert.equal(args?.inputs.baseUrl, "http://127.0.0.1:2/client/v4");
   });

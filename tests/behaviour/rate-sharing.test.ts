@@ -1,0 +1,157 @@
+import assert from "node:assert/strict";
+import { CloudflareClient, type RetryNotice } from "../../src/core/client";
+import { RateLimitedError } from "../../src/core/errors";
+import { type Clock, RequestLimiter } from "../../src/core/limiter";
+import { DEFAULT_RETRY_POLICY } from "../../src/core/retry";
+import { type Emulator, startEmulator } from "../../src/emulator/server";
+import { cfId, inputsFor, providerFor, TOKEN } from "../helpers/fixtures";
+
+/**
+ * A virtual clock shared by the emulator and the clients: a sleep moves time to its wake-up time at once (never
+ * back), so sleeps that overlap do not add up, and minutes of rate limiting pass in milliseconds.
+ */
+function jumpClock(): Clock & { t: number } {
+  const clock = {
+    t: 1_000_000,
+    now: () => clock.t,
+    sleep: async (ms: number) => {
+      const wake = clock.t + ms;
+      await new Promise((r) => setImmediate(r));
+      clock.t = Math.max(clock.t, wake);
+    },
+  };
+  return clock;
+}
+
+/** A client as one provider process makes it: its own limiter (one per process), the default retry policy. */
+function processClient(emulator: Emulator, clock: Clock, maxConcurrent = 8, extra: { deadline?: number } = {}) {
+  const notices: RetryNotice[] = [];
+  const limiter = new RequestLimiter(
+    { windows: [{ requests: 1000, windowMs: 300_000 }], maxConcurrent, reserveFraction: 0.05, freshMs: 1000 },
+    clock,
+  );
+  const client = new CloudflareClient({
+    baseUrl: emulator.baseUrl,
+    credentials: { kind: "token", token: TOKEN },
+    limiter,
+    clock,
+    onRetry: (n) => notices.push(n),
+    ...extra,
+  });
+  return { client, limiter, notices };
+}
+
+describe("sharing Cloudflare's rate limit", () => {
+  let emulator: Emulator;
+  let clock: Clock & { t: number };
+  const account = cfId();
+
+  beforeEach(async () => {
+    clock = jumpClock();
+    emulator = await startEmulator({ token: TOKEN, now: () => clock.t });
+  });
+  afterEach(() => emulator.close());
+
+  const statuses = (): number[] => emulator.requests.map((r) => r.status);
+
+  it("two processes with one token stay under the limit together by following the server's count", async () => {
+    emulator.options.rateLimit = { limit: 40, windowMs: 10_000, blockMs: 10_000 };
+    const video = emulator.createVideo(account);
+    const [a, b] = [processClient(emulator, clock), processClient(emulator, clock)];
+    // 150 requests each: almost four times the quota of one window between them.
+    await Promise.all(
+      [a, b].flatMap(({ client }) => Array.from({ length: 150 }, () => client.getVideo(account, video))),
+    );
+    assert.equal(statuses().filter((s) => s === 429).length, 0, "no 429");
+    assert.equal(emulator.requests.length, 300);
+    const windows = emulator.rateLimitWindows(TOKEN);
+    assert.ok(windows.length >= 8, `the work spread over the windows: ${JSON.stringify(windows)}`);
+    for (const w of windows) assert.ok(w.allowed <= 40 && w.refused === 0, JSON.stringify(w));
+    assert.ok(a.limiter.waits["server count"] > 0 && b.limiter.waits["server count"] > 0, "both waited for resets");
+  });
+
+  it("leaves the quota another client spent: waits for the reset instead of running into the block", async () => {
+    emulator.options.rateLimit = { limit: 40, windowMs: 10_000, blockMs: 10_000, retryAfter: false };
+    const video = emulator.createVideo(account);
+    const { client } = processClient(emulator, clock);
+    await client.getVideo(account, video);
+    emulator.spendQuota(TOKEN, 30); // the dashboard, Terraform, a script: 9 left
+    await Promise.all(Array.from({ length: 40 }, () => client.getVideo(account, video)));
+    assert.deepEqual(
+      statuses().filter((s) => s !== 200),
+      [],
+    );
+    for (const w of emulator.rateLimitWindows(TOKEN)) assert.ok(w.allowed <= 40 && w.refused === 0, JSON.stringify(w));
+  });
+
+  it("sits out a block without Retry-After: pauses every request, probes one at a time, then goes on", async () => {
+    emulator.options.rateLimit = { limit: 10, windowMs: 60_000, blockMs: 45_000, retryAfter: false };
+    const video = emulator.createVideo(account);
+    const { client, notices } = processClient(emulator, clock, 2);
+    await client.getVideo(account, video);
+    emulator.spendQuota(TOKEN, 20); // another client passes the limit: the token is blocked for 45 s
+    const blockedAt = clock.now();
+    await Promise.all(Array.from({ length: 5 }, () => client.getVideo(account, video)));
+
+    const refused = emulator.requests.filter((r) => r.status === 429).map((r) => r.at - blockedAt);
+    const log = JSON.stringify(emulator.requests.map((r) => [r.status, r.at - blockedAt]));
+    // Two went out together (the count said 9 left; two may be in flight), then one probe at a time, at least
+    // 10 s apart, until one came after the block's end. No burst into the block.
+    assert.deepEqual(refused.slice(0, 2), [0, 0], log);
+    const probes = refused.slice(2);
+    assert.ok(probes.length >= 1 && probes.length <= 3, `probes that met the block: ${log}`);
+    [0, ...probes].forEach((at, i, all) => i > 0 && assert.ok(at - (all[i - 1] ?? 0) >= 10_000, log));
+    const firstOk = emulator.requests.find((r, i) => i > 0 && r.status === 200);
+    assert.ok(firstOk && firstOk.at - blockedAt >= 45_000, log);
+    assert.equal(emulator.requests.filter((r) => r.status === 200).length, 6);
+    assert.ok(
+      notices.every((n) => n.block && /a block without Retry-After/.test(n.reason)),
+      "the retries said why",
+    );
+  });
+
+  it("gives up on a block that outlasts the request's deadline, having probed one at a time", async () => {
+    emulator.options.rateLimit = { limit: 10, windowMs: 60_000, blockMs: 3_600_000, retryAfter: false };
+    const video = emulator.createVideo(account);
+    const deadline = clock.now() + 600_000;
+    const { client, notices } = processClient(emulator, clock, 8, { deadline });
+    await client.getVideo(account, video);
+    emulator.spendQuota(TOKEN, 20); // another client: blocked for an hour
+    const started = clock.now();
+    const error = await client.getVideo(account, video).then(
+      () => assert.fail("expected the block to outlast the deadline"),
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof RateLimitedError, String(error));
+    // What the policy computed: probes at 10 s, 20 s, then every 30 s, the last one no later than the deadline.
+    const delays = notices.map((n) => n.delayMs);
+    assert.deepEqual(delays.slice(0, 3), [10_000, 20_000, 30_000]);
+    assert.ok(delays.slice(2).every((d) => d === DEFAULT_RETRY_POLICY.blockProbeMaxMs));
+    const probedUntil = started + delays.reduce((sum, d) => sum + d, 0);
+    assert.ok(probedUntil <= deadline && probedUntil + 30_000 > deadline, `probed until ${probedUntil - started}`);
+    assert.equal(emulator.requests.filter((r) => r.status === 429).length, delays.length + 1, "one request per probe");
+  });
+
+  it("lets a create sit out a block until its readyTimeoutSeconds, not merely one block", async () => {
+    emulator.options.rateLimit = { limit: 10, windowMs: 60_000, blockMs: 3_600_000, retryAfter: false };
+    const video = emulator.createVideo(account);
+    emulator.spendQuota(TOKEN, 20); // another client: the token is blocked for an hour
+    const provider = providerFor(emulator, { clock });
+    const started = clock.now();
+    const error = await provider.create(inputsFor(account, video, { readyTimeoutSeconds: 1200 })).then(
+      () => assert.fail("expected the block to outlast the deadline"),
+      (e: unknown) => e,
+    );
+    assert.match(String(error), /429/);
+    const refused = emulator.requests.filter((r) => r.status === 429);
+    assert.equal(refused.length, emulator.requests.length, "nothing got through the block");
+    // Probing went on for the resource's 20 minutes (the last probe at most one interval before it), well past
+    // the 330 s a request without a deadline sits out.
+    const lastProbe = (refused.at(-1)?.at ?? 0) - started;
+    assert.ok(lastProbe > 1_200_000 - 30_000 && lastProbe <= 1_200_000, `last probe at ${lastProbe} ms`);
+    assert.ok(
+      provider.lines.some((line) => /a block without Retry-After/.test(line)),
+      "the retry lines say why",
+    );
+  });
+});

@@ -1,0 +1,180 @@
+import assert from "node:assert/strict";
+import { isUsable, readCreateHint, readDownload, readDownloadList, readPercent, readVideo } from "../../src/core/read";
+
+const URL = "https://customer-abc.cloudflarestream.com/ea95132c15732412d22c1476fa83f27a/downloads/default.mp4";
+
+describe("the tolerant reader", () => {
+  describe("readPercent", () => {
+    it("reads numbers and numeric strings, clamped to 0-100", () => {
+      assert.equal(readPercent(42.5), 42.5);
+      assert.equal(readPercent("42.5"), 42.5);
+      assert.equal(readPercent(" 7 "), 7);
+      assert.equal(readPercent(101), 100);
+      assert.equal(readPercent(-3), 0);
+    });
+
+    it("says nothing (undefined) for what is not a percentage, rather than 0", () => {
+      for (const value of [undefined, null, "", "n/a", {}, [], true, Number.NaN]) {
+        assert.equal(readPercent(value), undefined, JSON.stringify(value));
+      }
+    });
+  });
+
+  describe("readDownload", () => {
+    it("reads the documented shape", () => {
+      assert.deepEqual(readDownload({ status: "ready", percentComplete: 100, url: URL }), {
+        status: "ready",
+        percentComplete: 100,
+        url: URL,
+      });
+    });
+
+    it("reads a percentage sent as a string, and the snake_case spelling of the SDKs", () => {
+      assert.equal(readDownload({ status: "inprogress", percentComplete: "12.5" }).percentComplete, 12.5);
+      assert.equal(readDownload({ status: "inprogress", percent_complete: 30 }).percentComplete, 30);
+    });
+
+    it("keeps a status Cloudflare does not document, lowercased, and ignores unknown fields", () => {
+      assert.deepEqual(readDownload({ status: "Queued", percentComplete: 0, url: URL, size: 123, extra: {} }), {
+        status: "queued",
+        percentComplete: 0,
+        url: URL,
+      });
+    });
+
+    it("reads a status that is too long (over 64 characters) or holds control characters as `unknown`", () => {
+      assert.equal(readDownload({ status: "ready".padEnd(65, "y") }).status, "unknown");
+      assert.equal(readDownload({ status: "queued".padEnd(64, "d") }).status, "queued".padEnd(64, "d"));
+      assert.equal(readDownload({ status: "in\nprogress" }).status, "unknown");
+      assert.equal(readDownload({ status: " Ready\n" }).status, "ready");
+    });
+
+    it("reads a download without percentage or URL, and one without a status as `unknown`", () => {
+      assert.deepEqual(readDownload({ status: "inprogress" }), { status: "inprogress" });
+      assert.deepEqual(readDownload({ url: URL }), { status: "unknown", url: URL });
+    });
+
+    it("reads a url that is not an absolute http(s) URL as no URL", () => {
+      for (const url of ["null", "", "/downloads/default.mp4", "ftp://example.com/a.mp4", "javascript:alert(1)", 42]) {
+        assert.deepEqual(readDownload({ status: "ready", url }), { status: "ready" }, String(url));
+      }
+      assert.equal(isUsable(readDownload({ status: "ready", url: "not a url" })), false);
+    });
+
+    it("reads an entry that is not an object as present, status `unknown`", () => {
+      assert.deepEqual(readDownload("pending"), { status: "unknown" });
+      assert.deepEqual(readDownload(true), { status: "unknown" });
+    });
+  });
+
+  describe("readDownloadList", () => {
+    it("reads the types present and ignores unknown keys", () => {
+      const list = readDownloadList({
+        default: { status: "ready", percentComplete: 100, url: URL },
+        audio: { status: "inprogress", percentComplete: "40" },
+        subtitles: { status: "ready" },
+      });
+      assert.deepEqual(list, {
+        default: { status: "ready", percentComplete: 100, url: URL },
+        audio: { status: "inprogress", percentComplete: 40 },
+      });
+    });
+
+    it("reads every empty form as no downloads: {}, [], null and no result at all", () => {
+      for (const value of [{}, [], null, undefined]) {
+        assert.deepEqual(readDownloadList(value), {}, String(JSON.stringify(value)));
+      }
+    });
+
+    it("reads a null or absent entry as no download of that type", () => {
+      assert.deepEqual(readDownloadList({ default: null }), {});
+      assert.deepEqual(readDownloadList({ default: null, audio: { status: "ready", url: URL } }), {
+        audio: { status: "ready", url: URL },
+      });
+    });
+
+    it("refuses to read a number, a string, a boolean or a non-empty array as 'no downloads'", () => {
+      for (const value of ["ok", "", 42, 0, true, false, [{ status: "ready" }], ["default"], [null]]) {
+        assert.equal(readDownloadList(value), undefined, JSON.stringify(value));
+      }
+    });
+  });
+
+  describe("readCreateHint", () => {
+    const single = { status: "inprogress", percentComplete: 0, url: URL };
+
+    it("reads the result keyed by type", () => {
+      assert.deepEqual(readCreateHint({ default: single, audio: { status: "ready" } }, "default"), single);
+      assert.deepEqual(readCreateHint({ default: single, audio: { status: "ready" } }, "audio"), { status: "ready" });
+    });
+
+    it("reads the single download, as Cloudflare's API reference documents it", () => {
+      assert.deepEqual(readCreateHint(single, "default"), single);
+      assert.deepEqual(readCreateHint({ ...single, percentComplete: "3" }, "audio"), { ...single, percentComplete: 3 });
+    });
+
+    it("takes a hint that says error as saying nothing: only the list says a download failed", () => {
+      assert.equal(readCreateHint({ ...single, status: "error" }, "default"), undefined);
+      assert.equal(readCreateHint({ default: { ...single, status: "Error" } }, "default"), undefined);
+    });
+
+    it("takes keyed-by-other-types, {}, null, a string or an array as saying nothing (undefined)", () => {
+      for (const value of [{ audio: single }, {}, null, undefined, "ok", ["x"], 1]) {
+        assert.equal(readCreateHint(value, "default"), undefined, JSON.stringify(value));
+      }
+    });
+  });
+
+  describe("readVideo", () => {
+    it("reads the documented video", () => {
+      assert.deepEqual(
+        readVideo({
+          uid: "x",
+          readyToStream: false,
+          requireSignedURLs: true,
+          status: { state: "inprogress", pctComplete: "42.5", errorReasonCode: "", errorReasonText: "" },
+        }),
+        { readyToStream: false, state: "inprogress", percentComplete: 42.5, requireSignedURLs: true },
+      );
+    });
+
+    it("reads pctComplete as a number too", () => {
+      assert.equal(readVideo({ readyToStream: false, status: { state: "queued", pctComplete: 0 } }).percentComplete, 0);
+    });
+
+    it("derives readiness from status.state when readyToStream is missing", () => {
+      assert.equal(readVideo({ status: { state: "ready" } }).readyToStream, true);
+      assert.equal(readVideo({ status: { state: "inprogress" } }).readyToStream, false);
+    });
+
+    it("leaves readiness unknown when neither readyToStream nor a state is sent", () => {
+      assert.equal(readVideo({ uid: "x" }).readyToStream, undefined);
+      assert.equal(readVideo(null).readyToStream, undefined);
+    });
+
+    it("joins the error reason and reads a missing requireSignedURLs as false", () => {
+      const video = readVideo({
+        readyToStream: false,
+        status: { state: "error", errorReasonCode: "ERR_NON_VIDEO", errorReasonText: "Not a video." },
+      });
+      assert.equal(video.errorReason, "ERR_NON_VIDEO: Not a video.");
+      assert.equal(video.requireSignedURLs, false);
+    });
+
+    it("cuts each part of a long error reason at 300 characters", () => {
+      const video = readVideo({
+        status: { state: "error", errorReasonCode: "E", errorReasonText: "x".repeat(10_000) },
+      });
+      assert.equal(video.errorReason, `E: ${"x".repeat(300)}… (cut)`);
+    });
+  });
+
+  describe("isUsable", () => {
+    it("takes only a ready download with a URL as usable", () => {
+      assert.equal(isUsable({ status: "ready", url: URL }), true);
+      assert.equal(isUsable({ status: "ready" }), false);
+      assert.equal(isUsable({ status: "inprogress", url: URL }), false);
+      assert.equal(isUsable(undefined), false);
+    });
+  });
+});

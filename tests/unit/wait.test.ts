@@ -1,0 +1,148 @@
+import assert from "node:assert/strict";
+import type { Clock } from "../../src/core/limiter";
+import { type Look, pause, waitUntil } from "../../src/core/wait";
+import { DEFAULT_POLL_POLICY, nextPollDelayForAllMs, type PollPolicy } from "../../src/core/waiter";
+
+/** A clock whose sleeps pass at once, moving its time forward by what was asked; each sleep is recorded. */
+function steppingClock(start = 1_000_000): Clock & { sleeps: number[] } {
+  let now = start;
+  const sleeps: number[] = [];
+  return {
+    sleeps,
+    now: () => now,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      now += ms;
+    },
+  };
+}
+
+const POLICY: PollPolicy = { ...DEFAULT_POLL_POLICY, progressLogIntervalMs: 5000 };
+
+/** Something that reaches 100 % at `finishAt`, rising steadily from `startAt`, read at each look. */
+function steadyJob(clock: Clock, startAt: number, finishAt: number) {
+  const percentAt = (t: number) => Math.min(100, (100 * (t - startAt)) / (finishAt - startAt));
+  const first = { at: startAt, percent: 0 };
+  let latest = first;
+  let reads = 0;
+  return {
+    get reads() {
+      return reads;
+    },
+    read: async () => {
+      reads++;
+      latest = { at: clock.now(), percent: percentAt(clock.now()) };
+      return latest.percent;
+    },
+    look: (percent: number): Look<string> =>
+      percent >= 100 ? { done: `done at ${clock.now()}` } : { pending: [{ first, latest }], progress: `${percent}%` },
+  };
+}
+
+describe("the waiting loop", () => {
+  it("pauses as the policy computes, reads after each pause, and ends when the look says done", async () => {
+    const clock = steppingClock();
+    const start = clock.now();
+    const job = steadyJob(clock, start, start + 10_000);
+    const statuses: Array<[string, number]> = [];
+    const result = await waitUntil({
+      clock,
+      poll: POLICY,
+      deadline: start + 60_000,
+      initial: 0,
+      read: job.read,
+      look: job.look,
+      cancelled: () => assert.fail("not cancelled"),
+      timedOut: () => assert.fail("not timed out"),
+      status: (progress, delay) => statuses.push([progress, delay]),
+    });
+    assert.equal(result, `done at ${clock.now()}`);
+    // First look: nothing to estimate, so firstPollMs; then the finish estimated from 10 % in 1 s, plus slack.
+    const expectedSecond = nextPollDelayForAllMs(
+      [{ first: { at: start, percent: 0 }, latest: { at: start + 1000, percent: 10 } }],
+      start + 1000,
+      POLICY,
+    );
+    assert.deepEqual(clock.sleeps, [1000, expectedSecond]);
+    assert.equal(job.reads, 2, "one read after each pause");
+    assert.deepEqual(statuses, [["0%", 1000]], "one status line: the second pause came within 5 s of the first");
+  });
+
+  it("stops at the deadline, pausing no further than it, and lets timedOut decide the result", async () => {
+    const clock = steppingClock();
+    const start = clock.now();
+    const job = steadyJob(clock, start, start + 3_600_000);
+    const result = await waitUntil({
+      clock,
+      poll: POLICY,
+      deadline: start + 2500,
+      initial: 0,
+      read: job.read,
+      look: job.look,
+      cancelled: () => "cancelled",
+      timedOut: (percent) => `timed out at ${percent.toFixed(2)}%`,
+    });
+    assert.equal(clock.now(), start + 2500, "the last pause ends at the deadline");
+    assert.equal(
+      clock.sleeps.reduce((a, b) => a + b, 0),
+      2500,
+    );
+    assert.equal(result, `timed out at ${((100 * 2500) / 3_600_000).toFixed(2)}%`);
+  });
+
+  it("reads once more after a pause the signal cut short, then lets cancelled decide", async () => {
+    const clock: Clock = { now: () => 0, sleep: () => new Promise<void>(() => undefined) }; // never wakes
+    const signal = new AbortController();
+    const looked: number[] = [];
+    let reads = 0;
+    const waiting = waitUntil({
+      clock,
+      poll: POLICY,
+      deadline: Infinity,
+      signal: signal.signal,
+      initial: 0,
+      read: async () => ++reads,
+      look: (n: number): Look<string> => {
+        looked.push(n);
+        return { pending: [{ first: { at: 0, percent: 0 }, latest: { at: 0, percent: 0 } }] };
+      },
+      cancelled: (n) => `cancelled after read ${n}`,
+      timedOut: () => "timed out",
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    signal.abort();
+    assert.equal(await waiting, "cancelled after read 1");
+    assert.deepEqual(looked, [0, 1]);
+  });
+
+  it("ends with the look's error when it throws", async () => {
+    const clock = steppingClock();
+    await assert.rejects(
+      waitUntil({
+        clock,
+        poll: POLICY,
+        deadline: clock.now() + 10_000,
+        initial: "failed",
+        read: async () => "never read",
+        look: (state: string): Look<void> => {
+          throw new Error(`it ${state}`);
+        },
+        cancelled: () => undefined,
+        timedOut: () => undefined,
+      }),
+      /it failed/,
+    );
+    assert.deepEqual(clock.sleeps, []);
+  });
+
+  it("pause resolves at once for an aborted signal, and at the abort for a pending one", async () => {
+    const never: Clock = { now: () => 0, sleep: () => new Promise<void>(() => undefined) };
+    const aborted = new AbortController();
+    aborted.abort();
+    await pause(never, 60_000, aborted.signal);
+    const later = new AbortController();
+    const pausing = pause(never, 60_000, later.signal);
+    later.abort();
+    await pausing;
+  });
+});
