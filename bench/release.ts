@@ -72,7 +72,7 @@ async function coldStart(command: string, args: string[], env: NodeJS.ProcessEnv
 
 async function main(): Promise<void> {
   const version = packageVersion();
-  const cli = ensurePulumiCli();
+  const cli = ensurePulumiCli(["yaml"]);
   const releaseDir = await ensureRelease((line) => console.error(`bench: ${line}`));
   const rows: [string, string, string][] = [];
 

@@ -7,21 +7,29 @@ import * as path from "node:path";
 /** The repository root. */
 export const REPO = path.resolve(__dirname, "..");
 
+/** A language host that scripts/pulumi-cli.sh builds on request, besides Node.js's (always there). */
+export type LanguageHost = "yaml" | "go" | "python";
+
 let cliDir: string | undefined;
+const hostsReady = new Set<LanguageHost>();
 
 /**
  * Puts the Pulumi CLI on this process's PATH and returns its folder: the installed one, or one built once
- * from Go modules by scripts/pulumi-cli.sh. Throws, saying how to install the CLI, when neither works.
+ * from Go modules by scripts/pulumi-cli.sh, with the Node.js language host and the `hosts` asked for (a program
+ * in YAML, Go or Python needs its host; nothing else does). Throws, saying how to install the CLI, when
+ * neither works.
  */
-export function ensurePulumiCli(): string {
-  if (cliDir) return cliDir;
-  const out = execFileSync("bash", [path.join(REPO, "scripts", "pulumi-cli.sh")], {
+export function ensurePulumiCli(hosts: readonly LanguageHost[] = []): string {
+  const missing = hosts.filter((host) => !hostsReady.has(host));
+  if (cliDir && missing.length === 0) return cliDir;
+  const out = execFileSync("bash", [path.join(REPO, "scripts", "pulumi-cli.sh"), ...missing], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
     timeout: 60 * 60 * 1000,
   });
   const dir = out.trim().split("\n").pop() ?? "";
-  process.env.PATH = `${dir}${path.delimiter}${process.env.PATH ?? ""}`;
+  if (dir !== cliDir) process.env.PATH = `${dir}${path.delimiter}${process.env.PATH ?? ""}`;
+  for (const host of missing) hostsReady.add(host);
   cliDir = dir;
   return dir;
 }

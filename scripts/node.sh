@@ -14,8 +14,8 @@
 #    and reuse it on later runs (the exact version is whatever was newest on that first run; delete the
 #    folder to update).
 #
-# Safe to run concurrently (flock on a lock file in the cache dir); an install goes to a temp dir inside the
-# cache that is renamed into place only when complete.
+# Safe to run concurrently: scripts/cache.sh locks the cache, and an install goes to a temp dir inside it that is
+# renamed into place only when complete.
 set -euo pipefail
 
 log() { printf 'node: %s\n' "$*" >&2; }
@@ -54,25 +54,16 @@ if cache_ok; then
 fi
 
 command -v npm >/dev/null 2>&1 || die "npm is needed to fetch the $PKG package from the npm registry; install npm"
-mkdir -p "$CACHE_ROOT"
-exec 9>"$CACHE_ROOT/.lock"
-if command -v flock >/dev/null 2>&1; then
-  if ! flock -n 9; then
-    log "another copy is installing into $CACHE_ROOT; waiting for it..."
-    flock 9
-  fi
-else
-  log "warning: flock not found; not locking $CACHE_ROOT"
-fi
+# shellcheck source=scripts/cache.sh
+. "$(dirname "${BASH_SOURCE[0]}")/cache.sh"
+cache_lock "$CACHE_ROOT" "installing Node.js"
 # Someone else may have finished the install while we waited.
 if cache_ok; then
   log "using cached node $("$BIN/node" --version) in $BIN"
   echo "$BIN"
   exit 0
 fi
-# We hold the lock, so any leftover temp dir is from an interrupted install.
-rm -rf "$CACHE_ROOT"/.install.* 2>/dev/null || true
-TMP="$(mktemp -d "$CACHE_ROOT/.install.XXXXXX")"
+TMP="$(cache_temp "$CACHE_ROOT" install)"
 trap 'rm -rf "$TMP"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -96,10 +87,6 @@ got="$("$TMP/out/bin/node" --version 2>&1)" || die "the installed node does not 
 [ "$got" = "v$WANT" ] || die "the installed node reports '$got', expected v$WANT"
 echo "v$WANT from $PKG@$WANT, installed $(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$TMP/out/.complete"
 
-# Swap the finished install into place (rename within one filesystem: never half-installed).
-if [ -e "$DIR" ]; then
-  mv "$DIR" "$TMP/old"
-fi
-mv "$TMP/out" "$DIR"
+cache_swap "$TMP/out" "$DIR" "$TMP"
 log "installed node v$WANT in $BIN"
 echo "$BIN"

@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   if (versions.length === 0 || versions.some((v) => !/^\d+\.\d+\.\d+$/.test(v))) {
     throw new Error("give one or more versions of pulumi, such as 3.272.0 3.231.0");
   }
-  ensurePulumiCli();
+  ensurePulumiCli(["python"]);
   const work = mkdtempSync(path.join(tmpdir(), "sd-py-versions-"));
   // The plugin from this checkout, on PATH as the engine finds an installed one.
   const bin = path.join(work, "bin");

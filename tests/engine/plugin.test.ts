@@ -48,7 +48,7 @@ describe("the cloudflare-stream provider plugin through the real Pulumi engine",
   const noEnvCredentials = { CLOUDFLARE_API_TOKEN: "", CLOUDFLARE_API_KEY: "", CLOUDFLARE_BASE_URL: "" };
 
   before(async () => {
-    ensurePulumiCli();
+    ensurePulumiCli(["yaml", "go"]);
     bin = pluginBinDir();
     savedPath = process.env.PATH;
     process.env.PATH = `${bin.dir}${path.delimiter}${process.env.PATH ?? ""}`;

@@ -52,7 +52,7 @@ describe("the released plugin through the real Pulumi engine, downloaded by the 
 
   before(async () => {
     assert.equal(`${process.platform}-${process.arch}`, "linux-x64", "this test runs the linux-amd64 archive");
-    const cli = ensurePulumiCli();
+    const cli = ensurePulumiCli(["yaml", "go"]);
     const started = Date.now();
     await ensureRelease((line) => console.log(`      ${line}`));
     console.log(`      release/ ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);

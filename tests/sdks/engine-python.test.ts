@@ -47,7 +47,7 @@ describe("examples/python through the real Pulumi engine", function () {
   const noEnvCredentials = { CLOUDFLARE_API_TOKEN: "", CLOUDFLARE_API_KEY: "", CLOUDFLARE_BASE_URL: "" };
 
   before(async () => {
-    ensurePulumiCli();
+    ensurePulumiCli(["python"]);
     bin = pluginBinDir();
     savedPath = process.env.PATH;
     process.env.PATH = `${bin.dir}${path.delimiter}${process.env.PATH ?? ""}`;
