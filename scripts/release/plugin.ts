@@ -108,14 +108,17 @@ export function launcherScript(minMajor: number): string {
 # on PATH, which must be ${need}. Linux and Windows archives hold a self-contained binary instead.
 # The folder of this script, with the shell alone (no dirname: the launcher must work on any PATH).
 case "$0" in */*) here=\${0%/*} ;; *) here=. ;; esac
+# The system it runs on, for the messages (the same launcher runs wherever a POSIX sh does).
+sys=$(uname -s 2>/dev/null || /usr/bin/uname -s 2>/dev/null)
+case "$sys" in Darwin) os=macOS ;; '') os="this system" ;; *) os=$sys ;; esac
 if ! command -v node >/dev/null 2>&1; then
-  echo "${PLUGIN}: this plugin needs ${need} on PATH on macOS, and no node is on PATH. Install Node.js ${minMajor}+ (for example from nodejs.org or with Homebrew) and run pulumi again." >&2
+  echo "${PLUGIN}: this plugin needs ${need} on PATH on $os, and no node is on PATH. Install Node.js ${minMajor}+ (for example from nodejs.org or with Homebrew) and run pulumi again." >&2
   exit 1
 fi
 major=$(node -e 'process.stdout.write(process.versions.node.split(".")[0])' 2>/dev/null)
 case "$major" in ''|*[!0-9]*) major=0 ;; esac
 if [ "$major" -lt ${minMajor} ]; then
-  echo "${PLUGIN}: this plugin needs ${need} on PATH on macOS; the node on PATH ($(command -v node)) is $(node --version 2>/dev/null || echo 'not runnable'). Install Node.js ${minMajor}+ and put it first on PATH." >&2
+  echo "${PLUGIN}: this plugin needs ${need} on PATH on $os; the node on PATH ($(command -v node)) is $(node --version 2>/dev/null || echo 'not runnable'). Install Node.js ${minMajor}+ and put it first on PATH." >&2
   exit 1
 fi
 exec node "$here/${PLUGIN}.js" "$@"

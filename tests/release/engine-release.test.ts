@@ -276,7 +276,7 @@ describe("the released plugin through the real Pulumi engine, downloaded by the 
       () => assert.fail("up succeeded without Node.js"),
       (error: { stdout?: string; stderr?: string }) => `${error.stdout ?? ""}${error.stderr ?? ""}`,
     );
-    assert.match(failed, /this plugin needs Node\.js 22 or newer on PATH on macOS, and no node is on PATH/);
+    assert.match(failed, /this plugin needs Node\.js 22 or newer on PATH on Linux, and no node is on PATH/);
     assert.deepEqual(
       files.requests.filter((r) => r.includes("darwin")),
       [],
