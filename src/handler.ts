@@ -4,7 +4,7 @@
  * Pulumi serializes a dynamic provider into each resource's state. When this package is installed under
  * node_modules, the provider (this module's exports) is written as `require("<package>/dist/handler.js")`, so
  * this file must keep its path, and these functions their names, in every version: state written by an older
- * version is read back through it. See "Upgrading" in the README.
+ * version is read back through it. See docs/upgrading.md.
  *
  * Run from a source checkout instead (the demo, this repo's tests), Pulumi copies these functions by value.
  * Code copied that way loses class inheritance (an Error subclass is no longer an Error), so the functions

@@ -1,6 +1,6 @@
 /**
- * The check of a StreamDownload's inputs: defaults filled, and each problem named by its property path, with
- * what is wrong and what to do. Calls no API, so it is safe at preview.
+ * The check of a StreamDownload's inputs: defaults filled, and each problem named by its property, with what is
+ * wrong and what to do. Calls no API, so it is safe at preview.
  *
  * A message quotes the value it rejects, unless that value is (or may be) a secret: then it says what is wrong
  * with it (its length, which kinds of characters do not belong) and never the value, nor a corrected form of it.
@@ -9,7 +9,10 @@ import { DEFAULT_DOWNLOAD_TYPES, DEFAULT_READY_TIMEOUT_SECONDS, DOWNLOAD_TYPES, 
 import type { StreamDownloadInputs } from "./types";
 import { UNKNOWN, unwrapDeep } from "./values";
 
-/** A problem with one input, named by its property path. */
+/**
+ * A problem with one input. `property` is the top-level input (the engine looks up its value by that name to show
+ * it beside the reason); a place within it, such as a list index, is said in the reason.
+ */
 export interface CheckFailure {
   property: string;
   reason: string;
@@ -140,12 +143,12 @@ function checkDownloadTypes(value: unknown, secret: boolean, fail: Fail): void {
   value.forEach((type: unknown, i) => {
     if (isUnknown(type)) return;
     if (!DOWNLOAD_TYPES.includes(type as DownloadType)) {
-      fail(
-        `downloadTypes[${i}]`,
-        `downloadTypes[${i}] is ${shown(type, secret)}; Cloudflare Stream knows only ${known}.`,
-      );
+      fail("downloadTypes", `downloadTypes[${i}] is ${shown(type, secret)}; Cloudflare Stream knows only ${known}.`);
     } else if (seen.has(type)) {
-      fail(`downloadTypes[${i}]`, `downloadTypes lists ${shown(type, secret)} more than once; list each type once.`);
+      fail(
+        "downloadTypes",
+        `downloadTypes lists ${shown(type, secret)} more than once (again at downloadTypes[${i}]); list each type once.`,
+      );
     }
     seen.add(type);
   });

@@ -3,7 +3,13 @@
  * attempt, retries, and the shared rate limiter. The only module that touches the network.
  */
 import fetch, { type Response } from "node-fetch";
-import { CloudflareApiError, NetworkError, RequestTimeoutError, UnexpectedResponseError } from "./errors";
+import {
+  attemptFailure,
+  CloudflareApiError,
+  NetworkError,
+  RequestTimeoutError,
+  UnexpectedResponseError,
+} from "./errors";
 import { type Clock, type RequestLimiter, systemClock } from "./limiter";
 import { parseRateLimitHeaders } from "./ratelimit-headers";
 import {
@@ -36,6 +42,7 @@ export interface RetryNotice {
   path: string;
   attempt: number;
   delayMs: number;
+  /** Why the attempt failed, in a few words (`attemptFailure`): the request is named by `method` and `path`. */
   reason: string;
   /** A 429 without `Retry-After`: every request of the token is paused, and this one probes after `delayMs`. */
   block: boolean;
@@ -175,9 +182,7 @@ export class CloudflareClient {
         path,
         attempt,
         delayMs: decision.delayMs,
-        reason:
-          (failure instanceof Error ? failure.message : String(failure)) +
-          (decision.block ? "; a block without Retry-After: every request of the token waits, then one probes" : ""),
+        reason: attemptFailure(failure),
         block: decision.block,
       });
       await this.clock.sleep(decision.delayMs);

@@ -35,7 +35,7 @@ export async function ensureDownloads(
     if (details.requireSignedURLs) {
       log(
         `${label(video)}: the video requires signed URLs, so its download URLs answer 401 until the uid in ` +
-          `them is replaced by a signed token that allows downloads (see the README)`,
+          `them is replaced by a signed token that allows downloads (see docs/signed-urls.md in the project's repository)`,
       );
     }
     const tracks = new Map<DownloadType, Track>();

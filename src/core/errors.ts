@@ -72,6 +72,7 @@ export class CloudflareApiError extends StreamDownloadError {
   readonly path: string;
   readonly errors: WireMessage[];
   readonly retryAfterMs: number | undefined;
+  readonly bodyHint: string | undefined;
 
   constructor(details: ApiErrorDetails, message = describeApiFailure(details)) {
     super(message);
@@ -80,6 +81,7 @@ export class CloudflareApiError extends StreamDownloadError {
     this.path = details.path;
     this.errors = details.errors;
     this.retryAfterMs = details.retryAfterMs;
+    this.bodyHint = details.bodyHint;
   }
 
   /** Builds the subclass that fits the status, so callers can branch with `instanceof`. */
@@ -153,7 +155,7 @@ export class UnexpectedResponseError extends StreamDownloadError {
     const shape = result === null ? "null" : Array.isArray(result) ? "an array" : `a ${typeof result}`;
     super(
       `Cloudflare API ${method} ${path} answered with ${shape} where an object was expected. Nothing was ` +
-        `concluded from it; run the command again; if it persists, please report it (the README's "Live check" makes a transcript).`,
+        `concluded from it; run the command again; if it persists, please report it (docs/live-check.md in the project's repository says how to make a transcript).`,
     );
   }
 }
@@ -163,12 +165,30 @@ export class DownloadNotReadyError extends StreamDownloadError {
   override readonly name = "DownloadNotReadyError";
 }
 
+/** What a failed connection said, without the URL node-fetch repeats (the request is named beside it already). */
 function causeText(cause: unknown): string {
   if (cause instanceof Error) {
     const code = (cause as { code?: unknown }).code;
-    return typeof code === "string" ? `${code} (${cause.message})` : cause.message;
+    const said = cause.message.replace(/^request to \S+ failed, reason: /, "");
+    return typeof code === "string" && code !== said ? `${code} (${said})` : said;
   }
   return String(cause);
+}
+
+/**
+ * Why one attempt failed, in a few words for a retry line, which names the request itself once: the status and
+ * Cloudflare's first error, or what became of the connection.
+ */
+export function attemptFailure(error: unknown): string {
+  if (error instanceof CloudflareApiError) {
+    const status = `${error.status}${STATUS_TEXT[error.status] ? ` ${STATUS_TEXT[error.status]}` : ""}`;
+    const first = error.errors[0];
+    const said = first ? quoteError({ code: first.code, message: first.message.slice(0, 100) }) : error.bodyHint;
+    return said ? `${status}: ${said}` : status;
+  }
+  if (error instanceof RequestTimeoutError) return `no answer within ${error.timeoutMs} ms`;
+  if (error instanceof NetworkError) return `no answer: ${causeText(error.cause)}`;
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Prefixes an error's message with what was being done, keeping its class and fields. */

@@ -2,6 +2,7 @@
  * The words the operations share: who a progress line is about, how a download's state reads in a message, and
  * the errors more than one step raises. Never a credential: messages name videos, types and states.
  */
+import type { RetryNotice } from "./client";
 import { DownloadNotReadyError, type NotFoundError } from "./errors";
 import type { LiveDownload, LiveVideo } from "./read";
 import type { DownloadType } from "./types";
@@ -10,7 +11,7 @@ import type { DownloadType } from "./types";
 export const COMMON_CAUSES =
   "Commonly another tool deleted it: the delete of a cloudflare.StreamDownload (or Terraform " +
   "cloudflare_stream_download) for the same video, for example when switching to this resource (see " +
-  '"Switching from cloudflare.StreamDownload" in the README), the Stream dashboard, or a script; or the video ' +
+  "docs/switching.md in the project's repository), the Stream dashboard, or a script; or the video " +
   "itself was deleted.";
 
 /** A download's progress for a progress line: `42.1%` while in progress, else its status (`queued 0%`). */
@@ -51,4 +52,10 @@ export function label(video: string, type?: DownloadType): string {
 /** Milliseconds as seconds for a message: `7.4s`. */
 export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)}s`;
+}
+
+/** One short line per retry: the request once, why the attempt failed, and when the next one goes. */
+export function retryLine(n: RetryNotice): string {
+  const wait = n.block ? "a block without Retry-After: every request of the token waits; " : "";
+  return `cloudflare: ${n.method} ${n.path}: ${n.reason}; ${wait}attempt ${n.attempt + 1} in ${seconds(n.delayMs)}`;
 }

@@ -19,7 +19,7 @@ import {
   withContext,
 } from "./errors";
 import { type Clock, sharedLimiter, systemClock } from "./limiter";
-import { COMMON_CAUSES, label, seconds } from "./messages";
+import { COMMON_CAUSES, label, retryLine, seconds } from "./messages";
 import type { LiveDownloads, LiveVideo } from "./read";
 import type { ResolvedSettings } from "./settings";
 import { importedProps, inputsOf, managedTypes, missingTypes, outputsOf, resourceId } from "./state";
@@ -43,8 +43,13 @@ export interface OperationDeps {
   settings: () => ResolvedSettings;
   /** Client knobs (timeouts, retries); credentials and base URL always come from `settings`. */
   client: Pick<ClientOptions, "attemptTimeoutMs" | "retry" | "random">;
-  /** Appended to an authentication error: where this face reads the token, and what to do after a rotation. */
+  /** Appended to an authentication error: where this face reads the token. */
   credentialHint: string;
+  /**
+   * Appended besides for refresh, update and destroy (the engine runs refresh and destroy with the config recorded
+   * at the last `up`): what to do after rotating the token. Never for a create, where it cannot apply.
+   */
+  rotationHint: string;
   /**
    * Aborted when the engine cancels the deployment (the plugin's Cancel, on Ctrl-C). A wait for downloads then
    * ends at once and records them as they are; a wait for the video fails, having created nothing.
@@ -69,6 +74,13 @@ export interface ReadOutcome {
   inputs?: StreamDownloadInputs;
 }
 
+/**
+ * Whether a step creates the resource (no earlier config of it exists, so a rotated token cannot be to blame) or
+ * acts on one an earlier `up` made: refresh, update and destroy (the engine runs refresh and destroy with the
+ * config recorded at the last `up`).
+ */
+type Step = "create" | "later";
+
 /** Reads of a `ready` download without a URL, on refresh, before giving up. */
 const URL_READS = 3;
 
@@ -85,6 +97,7 @@ export class StreamDownloadOperations {
       },
       client: {},
       credentialHint: "",
+      rotationHint: "",
       ...deps,
       poll: { ...DEFAULT_POLL_POLICY, ...deps.poll },
     };
@@ -120,7 +133,7 @@ export class StreamDownloadOperations {
    * all of them are ready. Transactional: on failure, the downloads this call created are deleted again.
    */
   async create(inputs: StreamDownloadInputs): Promise<{ id: string; outs: StreamDownloadOutputs }> {
-    const made = await this.ensure(inputs, inputs.downloadTypes);
+    const made = await this.ensure(inputs, inputs.downloadTypes, "create");
     const outs = outputsOf(inputs, made.downloads, inputs.downloadTypes, made.video.requireSignedURLs);
     return { id: resourceId(inputs), outs };
   }
@@ -160,7 +173,7 @@ export class StreamDownloadOperations {
         this.deps.log(`${label(video)}: the video is gone from account ${accountId}; dropping this resource`);
         return { id: "" };
       }
-      throw this.withHint(withContext(error as Error, `Reading the downloads of video ${video}`));
+      throw this.withHint(withContext(error as Error, `Reading the downloads of video ${video}`), "later");
     }
     const present = managed.filter((type) => live[type] !== undefined);
     for (const type of managed.filter((t) => live[t] === undefined)) {
@@ -184,7 +197,7 @@ export class StreamDownloadOperations {
     const toCreate = missingTypes(olds, news.downloadTypes);
     const toDelete = managedTypes(olds).filter((type) => !news.downloadTypes.includes(type));
 
-    const made = toCreate.length > 0 ? await this.ensure(news, toCreate) : undefined;
+    const made = toCreate.length > 0 ? await this.ensure(news, toCreate, "later") : undefined;
     await this.deleteTypes(news.accountId, news.identifier, toDelete);
 
     const kept: LiveDownloads = {};
@@ -216,10 +229,7 @@ export class StreamDownloadOperations {
       limiter: sharedLimiter(fingerprint, settings.budget),
       clock: this.deps.clock,
       deadline,
-      onRetry: (n) =>
-        this.deps.log(
-          `cloudflare: retrying ${n.method} ${n.path} in ${seconds(n.delayMs)} (attempt ${n.attempt} failed: ${n.reason})`,
-        ),
+      onRetry: (n) => this.deps.log(retryLine(n)),
     });
   }
 
@@ -233,18 +243,22 @@ export class StreamDownloadOperations {
   private ensure(
     inputs: StreamDownloadInputs,
     types: DownloadType[],
+    step: Step,
   ): Promise<{ downloads: LiveDownloads; video: LiveVideo }> {
     // The same deadline as create.ts counts: a rate-limit block is sat out until then.
     const deadline = this.deps.clock.now() + inputs.readyTimeoutSeconds * 1000;
     const client = this.client(deadline);
-    return ensureDownloads(this.waitContext(client), inputs, types, (error: Error) => this.withHint(error));
+    return ensureDownloads(this.waitContext(client), inputs, types, (error: Error) => this.withHint(error, step));
   }
 
-  /** Adds the face's advice to an authentication error (where the token comes from; what to do after rotating it). */
-  private withHint<E extends Error>(error: E): E {
-    if (error instanceof AuthenticationError && this.deps.credentialHint) {
-      error.message += ` ${this.deps.credentialHint}`;
-    }
+  /**
+   * Adds the face's advice to an authentication error: where the token comes from, and, unless the step creates
+   * the resource, what to do after rotating the token.
+   */
+  private withHint<E extends Error>(error: E, step: Step): E {
+    if (!(error instanceof AuthenticationError)) return error;
+    const hints = [this.deps.credentialHint, step === "later" ? this.deps.rotationHint : ""];
+    for (const hint of hints.filter(Boolean)) error.message += ` ${hint}`;
     return error;
   }
 
@@ -278,7 +292,7 @@ export class StreamDownloadOperations {
       ),
     );
     const failed = results.flatMap((r, i) =>
-      r.status === "rejected" ? [`${types[i]}: ${this.withHint(r.reason as Error).message}`] : [],
+      r.status === "rejected" ? [`${types[i]}: ${this.withHint(r.reason as Error, "later").message}`] : [],
     );
     if (failed.length > 0) {
       throw new StreamDownloadError(

@@ -41,7 +41,7 @@ export interface StreamDownloadOutputs extends StreamDownloadInputs {
   audio?: DownloadInfo;
   /**
    * Whether the video requires signed URLs: then its download URLs answer 401 unless the uid in them is
-   * replaced by a signed token that allows downloads (see the README). Absent in state written before 0.2.
+   * replaced by a signed token that allows downloads (docs/signed-urls.md). Absent in state written before 0.2.
    */
   requireSignedURLs?: boolean;
 }

@@ -14,14 +14,17 @@ type Provider = pulumi.dynamic.ResourceProvider<StreamDownloadInputs, StreamDown
 /** What the dynamic provider depends on: the core's dependencies (see OperationDeps). */
 export type ProviderDeps = OperationOptions;
 
+/** Where the dynamic resource reads its token: said with every authentication error. */
+export const DYNAMIC_CREDENTIAL_HINT = `The token comes from ${CONFIG_KEYS.apiToken}, else ${ENV_VARS.apiToken}.`;
+
 /**
- * Where the dynamic resource reads its token, and why a rotated token may not be used yet: the engine
- * configures `refresh` and `destroy` from the config recorded at the last `up`.
+ * Why a rotated token may not be used yet: the engine configures `refresh` and `destroy` from the config recorded
+ * at the last `up`. Said with an authentication error of a refresh, an update or a destroy.
  */
-export const DYNAMIC_CREDENTIAL_HINT =
-  `The token comes from ${CONFIG_KEYS.apiToken}, else ${ENV_VARS.apiToken}. If you rotated it: pulumi refresh ` +
-  `and pulumi destroy keep using the config recorded by the last pulumi up, so run pulumi up once with the new ` +
-  `token (it records it), then refresh or destroy (see "Rotating the API token" in the README).`;
+export const DYNAMIC_ROTATION_HINT =
+  `If you rotated it: pulumi refresh and pulumi destroy keep using the config recorded by the last pulumi up, so ` +
+  `run pulumi up once with the new token (it records it), then refresh or destroy (see docs/rotating-tokens.md ` +
+  `in the project's repository).`;
 
 /**
  * Inputs whose values a check message never repeats. The engine hands a dynamic provider secrets as plain
@@ -38,6 +41,7 @@ export class StreamDownloadProvider implements Provider {
     this.operations = new StreamDownloadOperations({
       settings: () => currentSettings(),
       credentialHint: DYNAMIC_CREDENTIAL_HINT,
+      rotationHint: DYNAMIC_ROTATION_HINT,
       ...deps,
     });
   }

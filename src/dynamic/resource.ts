@@ -81,7 +81,7 @@ export class StreamDownload extends pulumi.dynamic.Resource {
   declare public readonly audio: pulumi.Output<DownloadInfo>;
   /**
    * Whether the video requires signed URLs. When true, the download URLs answer 401 until the video uid in them
-   * is replaced by a signed token that allows downloads (`downloadable: true`); see the README.
+   * is replaced by a signed token that allows downloads (`downloadable: true`); see docs/signed-urls.md.
    */
   declare public readonly requireSignedURLs: pulumi.Output<boolean>;
 

@@ -39,13 +39,18 @@ export const CONFIG_KEYS = Object.fromEntries(
  */
 export const SECRET_CONFIG: ReadonlySet<string> = new Set<SettingName>(["apiToken", "apiKey", "email"]);
 
-/**
- * What the core appends to an authentication error. The engine records each provider's config in state, and
- * refresh and destroy configure the provider from that record: a rotated token reaches them after an up.
- */
+/** Where the plugin reads its token: said with every authentication error. */
 export const NATIVE_CREDENTIAL_HINT =
   `The token comes from ${CONFIG_KEYS.apiToken} (or the apiToken of an explicit provider), else ` +
-  `${ENV_VARS.apiToken}. If you rotated it, run pulumi up once with the new token, then refresh or destroy.`;
+  `${ENV_VARS.apiToken}.`;
+
+/**
+ * Said besides with an authentication error of a refresh, an update or a destroy. The engine records each
+ * provider's config in state, and refresh and destroy configure the provider from that record: a rotated token
+ * reaches them after an up.
+ */
+export const NATIVE_ROTATION_HINT =
+  "If you rotated it, run pulumi up once with the new token, then refresh or destroy.";
 
 /**
  * Reads our keys from a provider's inputs (`args`, values possibly secret-wrapped) and, for keys absent there,

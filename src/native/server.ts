@@ -26,7 +26,14 @@ import {
 import { type OperationOptions, StreamDownloadOperations } from "../core/operations";
 import type { ConfiguredValues } from "../core/settings";
 import type { StreamDownloadInputs, StreamDownloadOutputs } from "../core/types";
-import { configFailures, NATIVE_CREDENTIAL_HINT, readConfigured, settingsFor, withSecretCredentials } from "./config";
+import {
+  configFailures,
+  NATIVE_CREDENTIAL_HINT,
+  NATIVE_ROTATION_HINT,
+  readConfigured,
+  settingsFor,
+  withSecretCredentials,
+} from "./config";
 import { EngineLog } from "./engine-log";
 import { packageSchema, pluginVersion } from "./schema";
 import { type PropertyMap, unwrapSecrets, wrapSecrets } from "./values";
@@ -38,7 +45,7 @@ export const STREAM_DOWNLOAD = "cloudflare-stream:index:StreamDownload";
 const INPUT_NAMES = ["accountId", "identifier", "downloadTypes", "waitForReady", "readyTimeoutSeconds"] as const;
 
 /** What the operations may be given besides log and settings (tests pass a faster poll). */
-export type OperationOverrides = Omit<OperationOptions, "log" | "settings" | "credentialHint">;
+export type OperationOverrides = Omit<OperationOptions, "log" | "settings" | "credentialHint" | "rotationHint">;
 
 export interface PluginOptions {
   /** The engine's gRPC address (the plugin's first argument); without it, log lines go to stderr. */
@@ -129,6 +136,7 @@ export class StreamDownloadPlugin implements Handlers {
       log: (line, kind) => this.engineLog.log(urn, redact(line, secrets), kind === "status"),
       settings: () => settingsFor(this.configured, this.env),
       credentialHint: NATIVE_CREDENTIAL_HINT,
+      rotationHint: NATIVE_ROTATION_HINT,
       signal: this.cancellation.signal,
     });
   }

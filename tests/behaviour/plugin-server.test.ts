@@ -131,7 +131,7 @@ describe("pulumi-resource-cloudflare-stream over gRPC", function () {
     );
     assert.deepEqual(
       bad.getFailuresList().map((f) => f.getProperty()),
-      ["identifier", "downloadTypes[0]"],
+      ["identifier", "downloadTypes"],
     );
   });
 
