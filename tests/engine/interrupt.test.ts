@@ -21,7 +21,7 @@ const BOTH: DownloadType[] = ["default", "audio"];
 
 /**
  * What a user runs after `pulumi up` was killed (SIGKILL, a lost machine) or stopped by a second Ctrl-C, before
- * `pulumi up` again; README "Recovering from an interrupted pulumi up" quotes these. Tested with CLI v3.276.0.
+ * `pulumi up` again; docs/recovery.md quotes these. Tested with CLI v3.276.0.
  * - `cancel`: a killed CLI leaves the stack locked (the file backend's `.pulumi/locks/…`, or an update that
  *   Pulumi Cloud thinks is running) and every later command fails with "the stack is currently locked".
  *   It succeeds when nothing is locked, so it is always safe to run once no other `pulumi` runs on the stack.
@@ -201,7 +201,7 @@ describe("interrupting pulumi up while StreamDownloads wait (real CLI processes)
     return { code, output: cli.output() };
   }
 
-  /** The recovery the README documents, step by step; each step must succeed. */
+  /** The recovery docs/recovery.md documents, step by step; each step must succeed. */
   async function recoverInterruptedUp(): Promise<void> {
     for (const args of RECOVERY_COMMANDS) {
       const { code, output } = await runCli(args);

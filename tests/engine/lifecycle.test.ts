@@ -254,7 +254,7 @@ describe("StreamDownload through the real Pulumi engine", function () {
       await stack.destroy(collect);
       assert.deepEqual(types(video), []);
 
-      // Why the README says to set the email with --secret too: the engine records the whole stack config as
+      // Why docs/installation-configuration.md says to set the email with --secret too: the engine records the whole stack config as
       // the dynamic provider's inputs, before any code of this package runs, so a plain email lands in state.
       await stack.setConfig("cloudflare:email", { value: email });
       await stack.up(collect);

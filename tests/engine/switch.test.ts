@@ -1,6 +1,6 @@
 /**
  * Switching from cloudflare.StreamDownload to this package's StreamDownload through the real Pulumi engine, as the
- * README's "Switching from cloudflare.StreamDownload" describes: the trap (the switch in one `pulumi up`), and the
+ * docs/switching.md describes: the trap (the switch in one `pulumi up`), and the
  * two safe paths (`retainOnDelete`, and `pulumi state delete`).
  *
  * The old resource is a stand-in (tests/programs/switch/index.ts): a small dynamic resource that makes exactly the

@@ -1,6 +1,6 @@
-// Switching one video's download from cloudflare.StreamDownload to this package's StreamDownload, as the README's
-// "Switching from cloudflare.StreamDownload" says. Stack config `phase` is "old" (only the old resource) or "new"
-// (only ours); `retainOld` marks the old resource `retainOnDelete`.
+// Switching one video's download from cloudflare.StreamDownload to this package's StreamDownload, as
+// docs/switching.md says. Stack config `phase` is "old" (only the old resource) or "new" (only ours); `retainOld`
+// marks the old resource `retainOnDelete`.
 //
 // The old resource is a STAND-IN for cloudflare.StreamDownload: the real @pulumi/cloudflare provider plugin cannot
 // be downloaded on the machines these tests run on (no internet). It makes exactly the calls the bridged resource
