@@ -21,6 +21,19 @@ talk = cloudflare_stream.StreamDownload(
     opts=pulumi.ResourceOptions(provider=stream),
 )
 
+# Downloads that already exist, of another video, adopted with the import option (docs/importing.md): set
+# importVideoId to that video's uid. Nothing is generated again, the resource is not protected, and the option may
+# stay once the downloads are in the stack.
+import_video = config.get("importVideoId")
+if import_video:
+    cloudflare_stream.StreamDownload(
+        "adopted",
+        account_id=config.require("accountId"),
+        identifier=import_video,
+        download_types=[cloudflare_stream.DownloadType.DEFAULT, cloudflare_stream.DownloadType.AUDIO],
+        opts=pulumi.ResourceOptions(provider=stream, import_=f"{config.require('accountId')}/{import_video}"),
+    )
+
 pulumi.export("id", talk.id)
 pulumi.export("mp4", talk.default.apply(lambda d: d.url if d else None))
 pulumi.export("mp4Status", talk.default.apply(lambda d: d.status if d else None))

@@ -32,6 +32,7 @@ type StateResource = {
   inputs?: Record<string, unknown>;
   outputs?: Record<string, unknown>;
   provider?: string;
+  protect?: boolean;
 };
 
 describe("examples/python through the real Pulumi engine", function () {
@@ -80,7 +81,7 @@ describe("examples/python through the real Pulumi engine", function () {
     return ((await stack!.exportStack()).deployment as { resources?: StateResource[] }).resources ?? [];
   }
 
-  it("runs up, refresh after a deletion out of band, up, pulumi import through the explicit provider, and destroy", async () => {
+  it("runs up, refresh after a deletion out of band, up, an import with the import option and one with pulumi import, and destroy", async () => {
     stack = await stackFor(program, "python", activated());
     const video = emulator.createVideo(account);
     await stack.setAllConfig({
@@ -114,10 +115,29 @@ describe("examples/python through the real Pulumi engine", function () {
     assert.equal(again.outputs.m4aStatus?.value, "ready");
     assert.equal(emulator.downloads(account, video).audio?.status, "ready");
 
-    // An existing video's downloads, adopted through the same explicit provider.
+    // An existing video's downloads, adopted with the import option (the example's importVideoId), as
+    // docs/importing.md says: no code generation, so it works with this Python host too.
     const other = emulator.createVideo(account);
     emulator.createDownload(account, other, "default", { ready: true });
     emulator.createDownload(account, other, "audio", { ready: true });
+    emulator.resetRequests();
+    await stack.setConfig("importVideoId", { value: other });
+    await timed("python up with the import option", () => stack!.up());
+    const adopted = (await resources()).find((r) => r.type === TYPE && r.urn.endsWith("::adopted"));
+    assert.equal(adopted?.id, `${account}/${other}`);
+    assert.ok(adopted?.provider?.startsWith(`${provider.urn}::`), "imported through the explicit provider");
+    assert.deepEqual(adopted?.inputs?.downloadTypes, ["default", "audio"]);
+    assert.ok(!adopted?.protect, "the import option does not protect");
+    assert.deepEqual(
+      emulator.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`),
+      [],
+      "importing generated nothing and deleted nothing",
+    );
+    assert.equal(emulator.storedDownloads(account, other).length, 2);
+
+    // Another video's, with the pulumi import command and the flags docs/importing.md gives.
+    const third = emulator.createVideo(account);
+    emulator.createDownload(account, third, "default", { ready: true });
     await timed("pulumi import", async () => {
       try {
         await promisify(execFile)(
@@ -125,15 +145,15 @@ describe("examples/python through the real Pulumi engine", function () {
           [
             "import",
             TYPE,
-            "adopted",
-            `${account}/${other}`,
+            "imported",
+            `${account}/${third}`,
             "--provider",
             `stream=${provider.urn}`,
+            "--generate-code=false",
+            "--protect=false",
             "--stack",
             "python",
             "--yes",
-            "--protect=false",
-            "--generate-code=false",
           ],
           { cwd: program.dir, env: { ...process.env, ...programEnv(program, activated()) }, encoding: "utf8" },
         );
@@ -142,14 +162,15 @@ describe("examples/python through the real Pulumi engine", function () {
         assert.fail(`pulumi import failed:\n${e.stdout ?? ""}\n${e.stderr ?? ""}`);
       }
     });
-    const adopted = (await resources()).find((r) => r.type === TYPE && r.urn.endsWith("::adopted"));
-    assert.equal(adopted?.id, `${account}/${other}`);
-    assert.ok(adopted?.provider?.startsWith(`${provider.urn}::`), "imported through the explicit provider");
-    assert.deepEqual(adopted?.inputs?.downloadTypes, ["default", "audio"]);
-    assert.equal(emulator.storedDownloads(account, other).length, 2, "importing generated nothing and deleted nothing");
+    const imported = (await resources()).find((r) => r.type === TYPE && r.urn.endsWith("::imported"));
+    assert.equal(imported?.id, `${account}/${third}`);
+    assert.deepEqual(imported?.inputs?.downloadTypes, ["default"]);
+    assert.ok(!imported?.protect, "--protect=false leaves it unprotected");
 
+    // Nothing protected by surprise: destroy deletes every download of the three.
     await timed("python destroy", () => stack!.destroy());
     assert.deepEqual(emulator.storedDownloads(account, video), []);
     assert.deepEqual(emulator.storedDownloads(account, other), []);
+    assert.deepEqual(emulator.storedDownloads(account, third), []);
   });
 });
