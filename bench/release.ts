@@ -1,5 +1,5 @@
 /**
- * `npm run bench:release`: the figures of the README's "Installing the plugin" rows. A benchmark, not a test:
+ * `npm run bench:release`: the figures of docs/limits.md's "Installing the plugin" rows. A benchmark, not a test:
  * it prints a table and fails only if it cannot run.
  * - the size of each release archive (release/, built first when missing or stale);
  * - cold start, from process start until the plugin prints its port (median of 7 starts): the self-contained

