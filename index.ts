@@ -1,5 +1,5 @@
 // The root Pulumi program: downloads of one Stream video. `npm run demo` runs it against the local
-// emulator; against Cloudflare, set the keys below (see README, "Run it against Cloudflare").
+// emulator; against Cloudflare, set the keys below (see the README's "Example").
 //
 //   pulumi config set accountId <account id>
 //   pulumi config set videoId <video uid>

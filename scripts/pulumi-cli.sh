@@ -285,7 +285,7 @@ if ! cache_ok; then
   mkdir -p "$OUT/bin" "$MOD"
   start=$SECONDS
   log "building Pulumi CLI v$VERSION and its Node.js language host with $("$GO_BIN" version | cut -d' ' -f3)," \
-    "once (about 10 minutes on 2 cores; Go's output: $LOG)"
+    "once (5 to 15 minutes on 2 cores, more on a busy machine; Go's output: $LOG)"
 
   PKG_MOD=github.com/pulumi/pulumi/pkg/v3
   pkg_gomod="$(module_field "$PKG_MOD@v$VERSION" GoMod)"
