@@ -5,9 +5,10 @@
  */
 import { randomBytes } from "node:crypto";
 import { DEFAULT_BASE_URL, type Credentials } from "../../src/core/client";
-import { readDownload, readDownloadList, readVideo } from "../../src/core/read";
-import type { PollPolicy } from "../../src/core/waiter";
-import { DOWNLOAD_TYPES, type DownloadType } from "../../src/core/wire";
+import { parseDownloadList, parseVideo } from "../../src/core/parse";
+import type { PollPolicy } from "../../src/core/poll-policy";
+import { phaseOf } from "../../src/core/download-state";
+import { DOWNLOAD_TYPES, type DownloadType } from "../../src/core/download-types";
 import { startEmulator } from "../../src/emulator/server";
 import { type RecordedCall, runSequence, type SequenceEnd, type SequenceOutcome } from "./sequence";
 import { type CallKind, compareResults, summarize } from "./shape";
@@ -103,9 +104,9 @@ interface VideoState {
 function videoState(calls: readonly TranscriptCall[]): VideoState {
   const video = calls.find((c) => kindOfStep(c).kind === "video" && c.error === undefined);
   const list = calls.find((c) => kindOfStep(c).kind === "list" && c.error === undefined);
-  const downloads = readDownloadList(list?.result) ?? {};
+  const downloads = parseDownloadList(list?.result) ?? {};
   return {
-    requireSignedURLs: readVideo(video?.result).requireSignedURLs,
+    requireSignedURLs: parseVideo(video?.result).requireSignedURLs,
     downloads: DOWNLOAD_TYPES.flatMap((type) => {
       const d = downloads[type];
       return d ? [{ type, status: d.status }] : [];
@@ -148,14 +149,10 @@ function plain(call: RecordedCall): TranscriptCall {
   return rest;
 }
 
-/** The phase of a wait: the status of each download then (unknown statuses count as in progress). */
+/** The phase of a wait: where each download stood then, as the provider decides it (download-state.ts). */
 function phase(call: TranscriptCall): string {
-  const list = readDownloadList(call.result) ?? {};
-  return DOWNLOAD_TYPES.map((type) => {
-    const d = list[type] ? readDownload(list[type]) : undefined;
-    const status = d === undefined ? "absent" : d.status === "ready" || d.status === "error" ? d.status : "inprogress";
-    return `${type}:${status}`;
-  }).join(" ");
+  const list = parseDownloadList(call.result) ?? {};
+  return DOWNLOAD_TYPES.map((type) => `${type}:${phaseOf(list[type])}`).join(" ");
 }
 
 const WAIT = /^GET downloads \(wait \d+\)$/;

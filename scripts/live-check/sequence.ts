@@ -6,11 +6,12 @@
  */
 import { CloudflareClient, type Credentials, type RetryNotice } from "../../src/core/client";
 import { CloudflareApiError, NotFoundError } from "../../src/core/errors";
-import { systemClock } from "../../src/core/limiter";
-import { type LiveDownloads, readDownloadList, readVideo } from "../../src/core/read";
+import { systemClock } from "../../src/core/clock";
+import { type LiveDownloads, parseDownloadList, parseVideo } from "../../src/core/parse";
 import { waitUntil } from "../../src/core/wait";
-import { DEFAULT_POLL_POLICY, type PollPolicy, type Progress } from "../../src/core/waiter";
-import type { DownloadType } from "../../src/core/wire";
+import { DEFAULT_POLL_POLICY, type PollPolicy, type Progress } from "../../src/core/poll-policy";
+import { phaseOf } from "../../src/core/download-state";
+import type { DownloadType } from "../../src/core/download-types";
 import { type CallKind, describeType } from "./shape";
 import type { TranscriptCall } from "./transcript";
 
@@ -114,11 +115,11 @@ export async function runSequence(target: Target, options: SequenceOptions): Pro
       }
     }
   };
-  const list = async (step: string): Promise<ReturnType<typeof readDownloadList>> =>
-    readDownloadList(await call(step, "list", "GET", `${videoPath}/downloads`));
+  const list = async (step: string): Promise<ReturnType<typeof parseDownloadList>> =>
+    parseDownloadList(await call(step, "list", "GET", `${videoPath}/downloads`));
 
   try {
-    const video = readVideo(await call("GET video", "video", "GET", videoPath));
+    const video = parseVideo(await call("GET video", "video", "GET", videoPath));
     if (video.readyToStream === false) {
       outcome.end = { kind: "video not ready", state: video.state ?? "unknown" };
       return outcome;
@@ -161,7 +162,8 @@ export async function runSequence(target: Target, options: SequenceOptions): Pro
       look: (live) => {
         for (const [type, track] of live ? tracks : []) {
           const download = live?.[type];
-          if ((download?.status === "ready" && download.url !== undefined) || download?.status === "error") {
+          const where = phaseOf(download);
+          if (where === "ready" || where === "failed") {
             tracks.delete(type);
           } else if (download?.percentComplete !== undefined) {
             track.latest = { at: Date.now(), percent: download.percentComplete };

@@ -9,8 +9,9 @@
  * Both sides are compared after redaction (see transcript.ts), so a download URL reads
  * `https://customer-<code>.cloudflarestream.com/<video>/downloads/default.mp4` on either side.
  */
-import { DOCUMENTED_DOWNLOAD_STATUSES, isEmptyList } from "../../src/core/read";
-import { DOWNLOAD_TYPES, type DownloadType } from "../../src/core/wire";
+import { isEmptyList } from "../../src/core/parse";
+import { DOWNLOAD_TYPE_TABLE, DOWNLOAD_TYPES, type DownloadType } from "../../src/core/download-types";
+import { DOWNLOAD_STATUSES } from "../../src/core/wire";
 import { PLACEHOLDERS } from "./transcript";
 
 /** The processing states Cloudflare documents for a video's `status.state`. */
@@ -24,12 +25,9 @@ export const DOCUMENTED_VIDEO_STATES = [
   "live-inprogress",
 ] as const;
 
-/** The file name of each download type in its URL. */
-const FILE_NAMES: Record<DownloadType, string> = { default: "default.mp4", audio: "audio.m4a" };
-
 /** The documented form of a download URL, once redacted. */
 export function expectedDownloadUrl(type: DownloadType): string {
-  return `https://customer-${PLACEHOLDERS.customerCode}.cloudflarestream.com/${PLACEHOLDERS.video}/downloads/${FILE_NAMES[type]}`;
+  return `https://customer-${PLACEHOLDERS.customerCode}.cloudflarestream.com/${PLACEHOLDERS.video}/downloads/${DOWNLOAD_TYPE_TABLE[type].fileName}`;
 }
 
 /** What a call was, for comparing its answer: the provider's calls, one kind each. */
@@ -146,10 +144,10 @@ function checkDownload(
 ): void {
   if (!isObject(live)) return;
   const status = live.status;
-  if (typeof status === "string" && !(DOCUMENTED_DOWNLOAD_STATUSES as readonly string[]).includes(status)) {
+  if (typeof status === "string" && !(DOWNLOAD_STATUSES as readonly string[]).includes(status)) {
     out.push({
       path: `${path}.status`,
-      live: `"${status}" (not a documented status: ${DOCUMENTED_DOWNLOAD_STATUSES.join(", ")})`,
+      live: `"${status}" (not a documented status: ${DOWNLOAD_STATUSES.join(", ")})`,
       emulator: isObject(emulator) && typeof emulator.status === "string" ? `"${emulator.status}"` : "absent",
     });
   }

@@ -4,7 +4,8 @@
  */
 import fetch, { type Response } from "node-fetch";
 import { CloudflareApiError, NetworkError, RequestTimeoutError, UnexpectedResponseError } from "./errors";
-import { type Clock, type RequestLimiter, systemClock } from "./limiter";
+import { type RequestLimiter } from "./limiter";
+import { type Clock, systemClock } from "./clock";
 import { parseRateLimitHeaders } from "./ratelimit-headers";
 import {
   DEFAULT_RETRY_POLICY,
@@ -18,10 +19,10 @@ import {
   type LiveDownload,
   type LiveDownloads,
   type LiveVideo,
-  readCreateHint,
-  readDownloadList,
-  readVideo,
-} from "./read";
+  parseCreateHint,
+  parseDownloadList,
+  parseVideo,
+} from "./parse";
 import type { DownloadType, WireEnvelope, WireMessage, WireVideo } from "./wire";
 
 /** Cloudflare's API base. */
@@ -90,13 +91,13 @@ export class CloudflareClient {
 
   /** GET a video, read tolerantly: readiness, state, progress and `requireSignedURLs`. */
   async getVideo(accountId: string, videoId: string): Promise<LiveVideo> {
-    return readVideo(await this.request<unknown>("GET", videoPath(accountId, videoId)));
+    return parseVideo(await this.request<unknown>("GET", videoPath(accountId, videoId)));
   }
 
   /** GET the downloads of a video: the truth about which exist; a type is present only once created. */
   async getDownloads(accountId: string, videoId: string): Promise<LiveDownloads> {
     const path = `${videoPath(accountId, videoId)}/downloads`;
-    return readDownloadsResult("GET", path, await this.request<unknown>("GET", path));
+    return parseDownloadsResult("GET", path, await this.request<unknown>("GET", path));
   }
 
   /**
@@ -104,7 +105,7 @@ export class CloudflareClient {
    * only a hint (undefined when it says nothing); the list says whether the download exists.
    */
   async createDownload(accountId: string, videoId: string, type: DownloadType): Promise<LiveDownload | undefined> {
-    return readCreateHint(
+    return parseCreateHint(
       await this.request<unknown>("POST", `${videoPath(accountId, videoId)}/downloads/${type}`),
       type,
     );
@@ -207,7 +208,7 @@ export class CloudflareClient {
         response.status,
         parseRateLimitHeaders((name) => response.headers.get(name)),
       );
-      return readEnvelope(method, path, response, text, this.clock.now()) as T;
+      return unwrapEnvelope(method, path, response, text, this.clock.now()) as T;
     } finally {
       clearTimeout(timer);
     }
@@ -237,7 +238,13 @@ export interface ResponseHead {
  * is an error even on a 2xx; a body that is not an envelope is a `CloudflareApiError` naming the call. Pure: the
  * HTTP exchange is over, so tests feed it generated answers directly.
  */
-export function readEnvelope(method: string, path: string, response: ResponseHead, text: string, now: number): unknown {
+export function unwrapEnvelope(
+  method: string,
+  path: string,
+  response: ResponseHead,
+  text: string,
+  now: number,
+): unknown {
   const retryAfterMs = parseRetryAfterMs(response.headers.get("retry-after"), now);
   let envelope: Partial<WireEnvelope<unknown>> | undefined;
   try {
@@ -270,11 +277,11 @@ export function readEnvelope(method: string, path: string, response: ResponseHea
 }
 
 /**
- * Reads the result of `GET .../downloads` (see `readDownloadList`: every empty form is "no downloads").
+ * Reads the result of `GET .../downloads` (see `parseDownloadList`: every empty form is "no downloads").
  * @throws UnexpectedResponseError naming the call when the result cannot be read as a list at all
  */
-export function readDownloadsResult(method: string, path: string, result: unknown): LiveDownloads {
-  const downloads = readDownloadList(result);
+export function parseDownloadsResult(method: string, path: string, result: unknown): LiveDownloads {
+  const downloads = parseDownloadList(result);
   if (downloads === undefined) throw new UnexpectedResponseError(method, path, result);
   return downloads;
 }

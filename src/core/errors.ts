@@ -3,6 +3,7 @@
  * not found, rate limited, authentication, timeout, network. Messages say what was being done and
  * what Cloudflare said, and never carry a credential (requests are described by method and path only).
  */
+import type { LiveVideo } from "./parse";
 import type { WireMessage } from "./wire";
 
 /** Base class of every error this package throws. */
@@ -161,6 +162,23 @@ export class UnexpectedResponseError extends StreamDownloadError {
 /** A download (or the video) will not become ready: it ended in `error`, or the deadline passed. */
 export class DownloadNotReadyError extends StreamDownloadError {
   override readonly name = "DownloadNotReadyError";
+}
+
+/** The error for a video that does not exist (or not in this account). */
+export function videoNotFound(accountId: string, video: string, error: NotFoundError): DownloadNotReadyError {
+  return new DownloadNotReadyError(
+    `Video ${video} was not found in account ${accountId} (${error.message}). Check identifier and accountId; ` +
+      `a video deleted in the dashboard cannot have downloads.`,
+    { cause: error },
+  );
+}
+
+/** The error for a video whose processing failed: it cannot have downloads. */
+export function videoFailed(video: string, v: LiveVideo): DownloadNotReadyError {
+  return new DownloadNotReadyError(
+    `Video ${video} failed to process in Cloudflare Stream (state "error": ${v.errorReason ?? "no reason given"}), ` +
+      `so it cannot have downloads. Upload it again and point identifier at the new video.`,
+  );
 }
 
 function causeText(cause: unknown): string {

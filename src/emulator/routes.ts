@@ -2,13 +2,13 @@
  * The Stream routes: turning a request path into a route, and each route's handler over the store. Transport
  * concerns (auth, rate limiting, faults, logging) live in server.ts; these functions only see decoded input.
  */
-import type { DownloadType } from "../core/wire";
+import { DOWNLOAD_TYPES, type DownloadType, isDownloadType } from "../core/download-types";
 import type { Dialect, DialectDownload } from "./dialect";
 import { listResult, postResult, presentDownloads, presentVideo } from "./dialect";
 import type { ApiResponse } from "./envelope";
 import { ERRORS, fail, invalidField, ok } from "./envelope";
 import type { StoredVideo, StreamStore } from "./store";
-import { HEX32, isDownloadType } from "./store";
+import { HEX32 } from "./store";
 
 /** Every API path starts with this prefix. */
 export const API_PREFIX = "/client/v4";
@@ -88,7 +88,7 @@ export function handleRoute(store: StreamStore, route: Route, body: string, dial
     if (!isDownloadType(type)) {
       return fail(400, {
         code: 10008,
-        message: `Invalid download type "${type}": must be one of default, audio`,
+        message: `Invalid download type "${type}": must be one of ${DOWNLOAD_TYPES.join(", ")}`,
         source: { pointer: "/download_type" },
       });
     }

@@ -11,6 +11,7 @@ import type {
   WireVideo,
   WireVideoState,
 } from "../core/wire";
+import { DOWNLOAD_TYPE_TABLE } from "../core/download-types";
 import { DOWNLOAD_TYPES } from "../core/wire";
 
 /** A download as the emulator stores it, with the timestamps (ms epoch) its state is computed from. */
@@ -62,9 +63,6 @@ interface FailurePlan {
 /** Matches an account id or a video uid: 32 lowercase hex characters. */
 export const HEX32 = /^[0-9a-f]{32}$/;
 
-/** The file name of each download type in its URL. */
-const FILE_NAMES: Record<DownloadType, string> = { default: "default.mp4", audio: "audio.m4a" };
-
 /** Share of a video's processing time spent `queued` before it turns `inprogress`. */
 const QUEUED_SHARE = 0.2;
 
@@ -76,10 +74,6 @@ function percent(elapsed: number, total: number): number {
 }
 
 /** Tells whether a string is one of the download types. */
-export function isDownloadType(value: string): value is DownloadType {
-  return (DOWNLOAD_TYPES as readonly string[]).includes(value);
-}
-
 /** The status and progress of a stored download at time `at`. */
 export function downloadState(d: StoredDownload, at: number): { status: WireDownloadStatus; percentComplete: number } {
   const total = d.readyAt - d.createdAt;
@@ -176,7 +170,7 @@ export class StreamStore {
 
   /** The public URL of a download, returned at once even while it is being generated. */
   downloadUrl(uid: string, type: DownloadType): string {
-    return `${this.customerOrigin()}/${uid}/downloads/${FILE_NAMES[type]}`;
+    return `${this.customerOrigin()}/${uid}/downloads/${DOWNLOAD_TYPE_TABLE[type].fileName}`;
   }
 
   /** One download as the API shows it now. */

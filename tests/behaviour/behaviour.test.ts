@@ -3,7 +3,7 @@ import { ConfigurationError } from "../../src/core/errors";
 import { type Emulator, startEmulator } from "../../src/emulator/server";
 import { StreamDownloadProvider } from "../../src/dynamic/provider";
 import { ENV_VARS } from "../../src/core/settings";
-import { SECRET_SIG, SECRET_VALUE_SIG } from "../../src/core/values";
+import { SECRET_SIG, SECRET_VALUE_SIG } from "../../src/core/pulumi-values";
 import { clearConfigured } from "../../src/dynamic/config";
 import type { StreamDownloadInputs, StreamDownloadOutputs } from "../../src/core/types";
 import { DIALECTS } from "../helpers/dialects";

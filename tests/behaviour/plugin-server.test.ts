@@ -17,7 +17,7 @@ import {
   ReadRequest,
 } from "@pulumi/pulumi/proto/provider_pb";
 import { type Emulator, startEmulator } from "../../src/emulator/server";
-import { SECRET_SIG, SECRET_VALUE_SIG, UNKNOWN } from "../../src/native/values";
+import { SECRET_SIG, SECRET_VALUE_SIG, UNKNOWN } from "../../src/native/property-map";
 import { cfId, TOKEN } from "../helpers/fixtures";
 import { call, pluginBinDir, type RunningPlugin, startPlugin } from "../helpers/plugin";
 import { REPO } from "../helpers/engine";

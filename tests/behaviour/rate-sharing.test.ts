@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { CloudflareClient, type RetryNotice } from "../../src/core/client";
 import { RateLimitedError } from "../../src/core/errors";
-import { type Clock, RequestLimiter } from "../../src/core/limiter";
+import { RequestLimiter } from "../../src/core/limiter";
+import { type Clock } from "../../src/core/clock";
 import { DEFAULT_RETRY_POLICY } from "../../src/core/retry";
 import { type Emulator, startEmulator } from "../../src/emulator/server";
 import { cfId, inputsFor, providerFor, TOKEN } from "../helpers/fixtures";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import type { Clock } from "../../src/core/limiter";
-import { type Look, pause, waitUntil } from "../../src/core/wait";
-import { DEFAULT_POLL_POLICY, nextPollDelayForAllMs, type PollPolicy } from "../../src/core/waiter";
+import type { Clock } from "../../src/core/clock";
+import { DownloadList, type Look, MISSING_READS_BEFORE_GONE, pause, waitUntil } from "../../src/core/wait";
+import { DEFAULT_POLL_POLICY, nextPollDelayForAllMs, type PollPolicy } from "../../src/core/poll-policy";
 
 /** A clock whose sleeps pass at once, moving its time forward by what was asked; each sleep is recorded. */
 function steppingClock(start = 1_000_000): Clock & { sleeps: number[] } {
@@ -144,5 +144,51 @@ describe("the waiting loop", () => {
     const pausing = pause(never, 60_000, later.signal);
     later.abort();
     await pausing;
+  });
+});
+
+describe("the downloads list over successive reads", () => {
+  const URL = "https://customer-abc.cloudflarestream.com/uid/downloads/default.mp4";
+
+  it("lets the newest read win for every type it lists", () => {
+    const list = new DownloadList(
+      ["default", "audio"],
+      { default: { status: "inprogress", percentComplete: 10 } },
+      true,
+    );
+    list.take({ default: { status: "ready", url: URL }, audio: { status: "inprogress", percentComplete: 5 } });
+    assert.deepEqual(list.live, {
+      default: { status: "ready", url: URL },
+      audio: { status: "inprogress", percentComplete: 5 },
+    });
+    assert.equal(list.reads, 2);
+  });
+
+  it("keeps what the last read that listed a type said when a newer read misses it, counting the miss", () => {
+    const list = new DownloadList(["default", "audio"], {}, false);
+    list.take({ default: { status: "inprogress", percentComplete: 50 }, audio: { status: "ready", url: URL } });
+    list.take({ default: { status: "inprogress", percentComplete: 70 } });
+    assert.deepEqual(list.live.audio, { status: "ready", url: URL });
+    assert.equal(list.missed("audio"), true);
+    assert.equal(list.gone("audio"), false, "one miss is a list that lags");
+    assert.equal(list.missed("default"), false);
+  });
+
+  it(`calls a type gone after ${MISSING_READS_BEFORE_GONE} reads in a row miss it, and not when a read in between lists it`, () => {
+    const list = new DownloadList(["default"], {}, true);
+    assert.equal(list.gone("default"), false, "a read of the list counts a miss");
+    list.take({ default: { status: "inprogress" } });
+    list.take({});
+    assert.equal(list.gone("default"), false);
+    list.take({});
+    assert.equal(list.gone("default"), true);
+  });
+
+  it("does not count what create's answers said as a read of the list", () => {
+    const list = new DownloadList(["default"], {}, false);
+    assert.equal(list.reads, 0);
+    assert.equal(list.missed("default"), false);
+    list.take({});
+    assert.equal(list.gone("default"), false, "one read missed it");
   });
 });
