@@ -166,7 +166,7 @@ describe("schema.json", () => {
       DOWNLOAD_TYPES.map((type) => [type, DOWNLOAD_TYPE_TABLE[type].description]),
     );
     for (const type of DOWNLOAD_TYPES) {
-      assert.equal(resource.properties[type]?.$ref, "#/types/cloudflare-stream:index:DownloadInfo", type);
+      assert.equal(resource?.properties[type]?.$ref, "#/types/cloudflare-stream:index:DownloadInfo", type);
       assert.ok(outputs[type]?.optional, `${type} is an optional output`);
     }
   });
