@@ -22,11 +22,15 @@ import {
   parseCreateHint,
   parseDownloadList,
   parseVideo,
+  parseVideoList,
 } from "./parse";
 import type { DownloadType, WireEnvelope, WireMessage, WireVideo } from "./wire";
 
 /** Cloudflare's API base. */
 export const DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4";
+
+/** The most videos the video list answers at once (its documented `limit` maximum). */
+export const MAX_LISTED_VIDEOS = 1000;
 
 /** How to authenticate: an API token (preferred), or the legacy global API key with its email. */
 export type Credentials = { kind: "token"; token: string } | { kind: "key"; apiKey: string; email: string };
@@ -92,6 +96,26 @@ export class CloudflareClient {
   /** GET a video, read tolerantly: readiness, state, progress and `requireSignedURLs`. */
   async getVideo(accountId: string, videoId: string): Promise<LiveVideo> {
     return parseVideo(await this.request<unknown>("GET", videoPath(accountId, videoId)));
+  }
+
+  /**
+   * Reads many videos with one request: `GET /accounts/{id}/stream?id=<uid>,<uid>...` (the video list filtered by
+   * id), each read as `getVideo` reads one, keyed by uid. A video the answer does not show is absent from the map:
+   * that says nothing (the list may lag behind an upload); read it with `getVideo`, whose 404 is the truth.
+   * @param ids at most `MAX_LISTED_VIDEOS`; none sends no request
+   * @throws UnexpectedResponseError when the answer is not a list of videos; the API errors `request` throws
+   */
+  async listVideos(accountId: string, ids: readonly string[]): Promise<Map<string, LiveVideo>> {
+    if (ids.length === 0) return new Map();
+    if (ids.length > MAX_LISTED_VIDEOS) {
+      throw new RangeError(`listVideos takes at most ${MAX_LISTED_VIDEOS} ids at once (got ${ids.length})`);
+    }
+    // Commas stay literal (the documented separator); each id is encoded on its own.
+    const path = `/accounts/${enc(accountId)}/stream?id=${ids.map(enc).join(",")}&limit=${ids.length}`;
+    const result = await this.request<unknown>("GET", path);
+    const videos = parseVideoList(result);
+    if (videos === undefined) throw new UnexpectedResponseError("GET", path, result, "an array of videos");
+    return videos;
   }
 
   /** GET the downloads of a video: the truth about which exist; a type is present only once created. */

@@ -146,14 +146,18 @@ export class NetworkError extends StreamDownloadError {
  */
 export class UnexpectedResponseError extends StreamDownloadError {
   override readonly name = "UnexpectedResponseError";
+  /** @param expected what the result should have been, e.g. "an array of videos" @default "an object" */
   constructor(
     readonly method: string,
     readonly path: string,
     result: unknown,
+    expected = "an object",
   ) {
-    const shape = result === null ? "null" : Array.isArray(result) ? "an array" : `a ${typeof result}`;
+    const kind = typeof result;
+    const shape =
+      result === null ? "null" : Array.isArray(result) ? "an array" : kind === "object" ? "an object" : `a ${kind}`;
     super(
-      `Cloudflare API ${method} ${path} answered with ${shape} where an object was expected. Nothing was ` +
+      `Cloudflare API ${method} ${path} answered with ${shape} where ${expected} was expected. Nothing was ` +
         `concluded from it; run the command again; if it persists, please report it (the README's "Live check" makes a transcript).`,
     );
   }

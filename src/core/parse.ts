@@ -36,6 +36,8 @@ export interface LiveVideo {
   errorReason?: string;
   /** Whether playback and downloads need a signed token; false when the field is absent (its default). */
   requireSignedURLs: boolean;
+  /** `duration`, in seconds, once Cloudflare knows it; undefined while it sends -1 ("unknown") or nothing usable. */
+  durationSeconds?: number;
 }
 
 type Json = Record<string, unknown>;
@@ -165,5 +167,36 @@ export function parseVideo(result: unknown): LiveVideo {
     .join(": ");
   if (reason) video.errorReason = reason;
   video.requireSignedURLs = result.requireSignedURLs === true || result.requireSignedURLs === "true";
+  const duration = parseDuration(result.duration);
+  if (duration !== undefined) video.durationSeconds = duration;
   return video;
+}
+
+/** A duration in seconds from a number or a numeric string; undefined for -1 (unknown), negatives and the rest. */
+function parseDuration(value: unknown): number | undefined {
+  const n = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : NaN;
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
+/** The longest uid kept from a list; Cloudflare's are 32 hex characters. */
+const MAX_UID_CHARS = 64;
+
+/**
+ * Reads the result of `GET /accounts/{id}/stream` (the video list, documented as an array of videos), each entry
+ * as `parseVideo` reads a single video, keyed by its `uid`. Every empty form (`[]`, `{}`, `null`, no `result`) is
+ * a list with no video. An entry without a usable uid is skipped (the caller reads that video on its own, as it
+ * does any video the list does not show); the first entry of a uid wins. Returns undefined when the result is not
+ * a list at all (an object with entries, a string, a number): the caller reads each video on its own.
+ */
+export function parseVideoList(result: unknown): Map<string, LiveVideo> | undefined {
+  if (isEmptyList(result)) return new Map();
+  if (!Array.isArray(result)) return undefined;
+  const videos = new Map<string, LiveVideo>();
+  for (const entry of result) {
+    if (!isObject(entry)) continue;
+    const uid = parseString(entry.uid);
+    if (uid === undefined || uid.length > MAX_UID_CHARS || videos.has(uid)) continue;
+    videos.set(uid, parseVideo(entry));
+  }
+  return videos;
 }
