@@ -1,6 +1,6 @@
 /**
  * The properties that generated answers must keep, shared by the fixed-seed run in `npm test`
- * (tests/behaviour/answers.test.ts) and the longer random one (`npm run fuzz`, scripts/fuzz.ts).
+ * (tests/unit/answers.test.ts and tests/behaviour/answers.test.ts) and the longer random one (`npm run fuzz`, scripts/fuzz.ts).
  *
  * Invariants: nothing fails with anything but a `StreamDownloadError` (no `TypeError`, no crash), and a failure
  * names the call (method and path) whose answer it could not read; a `ready` download always has a URL one can
@@ -42,9 +42,9 @@ export interface AnswerProperty {
   property(context: PropertyContext): fc.IRawProperty<unknown[], boolean>;
 }
 
-/** What the operation properties share across runs: one emulator. */
+/** What the operation properties share across runs: one emulator (none for the reader's properties). */
 export interface PropertyContext {
-  emulator: Emulator;
+  emulator?: Emulator;
 }
 
 function head(answer: Answer): ResponseHead {
@@ -314,7 +314,10 @@ function operationProperty(
     name,
     runs,
     unit: "operations",
-    property: ({ emulator }) => fc.asyncProperty(scenario(ops, calls, once), (s) => operate(emulator, s)),
+    property: ({ emulator }) => {
+      if (!emulator) throw new Error(`the property "${name}" runs over HTTP: give it an emulator`);
+      return fc.asyncProperty(scenario(ops, calls, once), (s) => operate(emulator, s));
+    },
   };
 }
 
