@@ -5,6 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { DEFAULT_BASE_URL, type Credentials } from "../../src/core/client";
+import { virtualClock } from "../../src/core/clock";
 import { parseDownloadList, parseVideo } from "../../src/core/parse";
 import type { PollPolicy } from "../../src/core/poll-policy";
 import { phaseOf } from "../../src/core/download-state";
@@ -122,7 +123,10 @@ async function runReference(
   options: LiveCheckOptions,
 ): Promise<TranscriptCall[]> {
   const token = randomBytes(20).toString("hex");
-  const emulator = await startEmulator({ token, generationMs: options.referenceGenerationMs ?? 2000 });
+  // The emulator generates on a clock of its own that moves only when the run waits on it: the reference takes
+  // no real time, and plays out the same however loaded the machine is.
+  const clock = virtualClock();
+  const emulator = await startEmulator({ token, generationMs: options.referenceGenerationMs ?? 2000, now: clock.now });
   try {
     const accountId = randomBytes(16).toString("hex");
     const videoId = emulator.createVideo(accountId, { requireSignedURLs: state.requireSignedURLs });
@@ -132,7 +136,7 @@ async function runReference(
     }
     const outcome: SequenceOutcome = await runSequence(
       { baseUrl: emulator.baseUrl, credentials: { kind: "token", token }, accountId, videoId },
-      { types, timeoutMs: 60_000, ...(options.pollPolicy ? { pollPolicy: options.pollPolicy } : {}) },
+      { types, timeoutMs: 60_000, clock, ...(options.pollPolicy ? { pollPolicy: options.pollPolicy } : {}) },
     );
     if (outcome.end.kind !== "completed") {
       throw new Error(`the same calls against the emulator did not complete: ${describeEnd(outcome.end)}`);

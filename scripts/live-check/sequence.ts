@@ -7,7 +7,7 @@
  */
 import { CloudflareClient, type Credentials, type RetryNotice } from "../../src/core/client";
 import { CloudflareApiError, NotFoundError } from "../../src/core/errors";
-import { systemClock } from "../../src/core/clock";
+import { type Clock, systemClock } from "../../src/core/clock";
 import { type LiveDownloads, parseDownloadList, parseVideo } from "../../src/core/parse";
 import { waitUntil } from "../../src/core/wait";
 import { DEFAULT_POLL_POLICY, type PollPolicy, type Progress } from "../../src/core/poll-policy";
@@ -40,6 +40,8 @@ export interface SequenceOptions {
   pollPolicy?: PollPolicy;
   /** Stops the wait early (Ctrl-C); what was created is still deleted. */
   signal?: AbortSignal;
+  /** What the run waits on. @default the real clock */
+  clock?: Clock;
   /** Called after each call, for printing as it goes. */
   onCall?: (call: RecordedCall) => void;
   onRetry?: (notice: RetryNotice) => void;
@@ -75,7 +77,9 @@ export const NO_VIDEO = "0".repeat(32);
 /** Runs the provider's calls on one video and records each. Never throws for an API failure: see `end`. */
 export async function runSequence(target: Target, options: SequenceOptions): Promise<SequenceOutcome> {
   let lastStatus = 0;
+  const clock = options.clock ?? systemClock;
   const client = new CloudflareClient({
+    clock,
     baseUrl: target.baseUrl,
     credentials: target.credentials,
     onResponse: (response) => (lastStatus = response.status),
@@ -140,7 +144,7 @@ export async function runSequence(target: Target, options: SequenceOptions): Pro
       );
     }
     outcome.preexisting = options.types.filter((t) => before[t] !== undefined);
-    const deadline = Date.now() + options.timeoutMs;
+    const deadline = clock.now() + options.timeoutMs;
     const tracks = new Map<DownloadType, { first: Progress; latest: Progress }>();
     for (const type of options.types.filter((t) => before[t] === undefined)) {
       try {
@@ -152,7 +156,7 @@ export async function runSequence(target: Target, options: SequenceOptions): Pro
         throw error;
       }
       outcome.created.push(type);
-      const first = { at: Date.now(), percent: 0 };
+      const first = { at: clock.now(), percent: 0 };
       tracks.set(type, { first, latest: first });
     }
     // The provider's own waiting loop, with the provider's rule: `ready` with a URL, or `error`, ends the wait
@@ -160,7 +164,7 @@ export async function runSequence(target: Target, options: SequenceOptions): Pro
     let last: LiveDownloads | undefined;
     let n = 0;
     const ended = await waitUntil<LiveDownloads | undefined, SequenceEnd | undefined>({
-      clock: systemClock,
+      clock,
       poll: policy,
       deadline,
       ...(options.signal ? { signal: options.signal } : {}),
@@ -173,7 +177,7 @@ export async function runSequence(target: Target, options: SequenceOptions): Pro
           if (where === "ready" || where === "failed") {
             tracks.delete(type);
           } else if (download?.percentComplete !== undefined) {
-            track.latest = { at: Date.now(), percent: download.percentComplete };
+            track.latest = { at: clock.now(), percent: download.percentComplete };
           }
         }
         return tracks.size === 0 ? { done: undefined } : { pending: [...tracks.values()] };
