@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { DEFAULT_BASE_URL, type Credentials } from "../../src/core/client";
-import { virtualClock } from "../../src/core/clock";
+import { type Clock, virtualClock } from "../../src/core/clock";
 import { parseDownloadList, parseVideo } from "../../src/core/parse";
 import type { PollPolicy } from "../../src/core/poll-policy";
 import { phaseOf } from "../../src/core/download-state";
@@ -41,6 +41,8 @@ export interface LiveCheckOptions {
   pollPolicy?: PollPolicy;
   /** How long the emulator takes to generate a download, in ms. @default 2000 */
   referenceGenerationMs?: number;
+  /** What the live run waits on (tests give a stand-in's virtual clock). @default the real clock */
+  clock?: Clock;
 }
 
 /** One difference, with the calls it was seen in. */
@@ -248,6 +250,7 @@ export async function runLiveCheck(options: LiveCheckOptions): Promise<LiveCheck
           timeoutMs: live.timeoutMs,
           ...(options.pollPolicy ? { pollPolicy: options.pollPolicy } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
+          ...(options.clock ? { clock: options.clock } : {}),
           onCall: (call) => print(line(redactor.call(plain(call)))),
           onRetry: (n) =>
             print(`  retrying ${n.method} ${redactor.text(n.path)} in ${n.delayMs} ms: ${redactor.text(n.reason)}`),
