@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import { ConfigurationError } from "../../src/core/errors";
 import { DEFAULT_RATE_BUDGET } from "../../src/core/limiter";
 import { ENV_VARS, resolveSettings, settingsFailures } from "../../src/core/settings";
-import { CONFIG_KEYS as DYNAMIC_KEYS, clearConfigured, currentSettings, storeConfigured } from "../../src/dynamic/config";
+import {
+  CONFIG_KEYS as DYNAMIC_KEYS,
+  clearConfigured,
+  currentSettings,
+  storeConfigured,
+} from "../../src/dynamic/config";
 import { configFailures, settingsFor } from "../../src/native/config";
 import { fromEnvironment, UsageError } from "../../scripts/live-check";
 
