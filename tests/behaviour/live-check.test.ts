@@ -491,6 +491,37 @@ describe("live check", function () {
       assertNothingPrivate("a 403 at the first create", run, file, secrets);
     });
 
+    it("when a call is retried: the retry line names the call redacted, even if Cloudflare's message names the ids", async () => {
+      const { emulator, account, video, secrets } = await privateStandIn();
+      const said = `Try again: /accounts/${account}/stream/${video}/downloads is busy for ${email}`;
+      emulator.addFault({
+        method: "GET",
+        path: /\/downloads$/,
+        fault: {
+          kind: "status",
+          status: 503,
+          headers: { "retry-after": "0" },
+          body: JSON.stringify({
+            success: false,
+            errors: [{ code: 10001, message: said }],
+            messages: [],
+            result: null,
+          }),
+        },
+      });
+      const file = path.join(dir, "retried.json");
+      const run = await runInProcess(["--account", account, "--video", video, "--json", file], keyEnv(emulator));
+
+      assert.equal(run.code, 0, run.out.join("\n"));
+      assertNothingPrivate("a retried call", run, file, secrets);
+      const retries = run.out.filter((l) => l.startsWith("  retrying "));
+      assert.equal(retries.length, 1, run.out.join("\n"));
+      assert.match(
+        retries[0] ?? "",
+        /^ {2}retrying GET \/accounts\/<account>\/stream\/<video>\/downloads in 0 ms: .*503 .*Try again: \/accounts\/<account>\/stream\/<video>\/downloads is busy for <redacted>/,
+      );
+    });
+
     it("when the deadline passes before the downloads are ready", async () => {
       const { emulator, account, video, secrets } = await privateStandIn({ generationMs: 120_000 });
       const file = path.join(dir, "deadline.json");

@@ -135,15 +135,41 @@ describe("the waiting loop", () => {
     assert.deepEqual(clock.sleeps, []);
   });
 
-  it("pause resolves at once for an aborted signal, and at the abort for a pending one", async () => {
-    const never: Clock = { now: () => 0, sleep: () => new Promise<void>(() => undefined) };
+  it("pause sleeps on the clock; an aborted signal skips the sleep, and an abort ends a pending one", async () => {
+    /** A clock whose sleeps end only when the test wakes them; each asked duration is recorded. */
+    const sleeps: number[] = [];
+    const wakers: Array<() => void> = [];
+    const held: Clock = {
+      now: () => 0,
+      sleep: (ms) => {
+        sleeps.push(ms);
+        return new Promise<void>((resolve) => wakers.push(resolve));
+      },
+    };
+    /** Whether `promise` has settled once everything already queued has run (no timer involved). */
+    const settled = async (promise: Promise<void>): Promise<boolean> => {
+      let done = false;
+      void promise.then(() => (done = true));
+      await new Promise((resolve) => setImmediate(resolve));
+      return done;
+    };
+
+    const plain = pause(held, 1500);
+    assert.equal(await settled(plain), false, "without a signal, it waits for the clock");
+    wakers.shift()?.();
+    assert.equal(await settled(plain), true, "and ends when the clock wakes");
+
     const aborted = new AbortController();
     aborted.abort();
-    await pause(never, 60_000, aborted.signal);
+    assert.equal(await settled(pause(held, 60_000, aborted.signal)), true, "an aborted signal: at once");
+    assert.deepEqual(sleeps, [1500], "without asking the clock to sleep");
+
     const later = new AbortController();
-    const pausing = pause(never, 60_000, later.signal);
+    const pausing = pause(held, 60_000, later.signal);
+    assert.equal(await settled(pausing), false, "a pending signal: it sleeps");
+    assert.deepEqual(sleeps, [1500, 60_000]);
     later.abort();
-    await pausing;
+    assert.equal(await settled(pausing), true, "until the abort, before the clock wakes");
   });
 });
 
