@@ -1,5 +1,5 @@
 /**
- * `npm run fuzz`: the property-based tests of tests/behaviour/answers.test.ts, with many more generated answers and a
+ * `npm run fuzz`: the property-based tests of tests/unit/answers.test.ts and tests/behaviour/answers.test.ts, with many more generated answers and a
  * random seed (or the one given), to look for answers nobody thought of. A failure prints the seed, fast-check's
  * path and the command that replays it; fix the bug, then add the answer to a unit test.
  *

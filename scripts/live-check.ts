@@ -11,6 +11,7 @@ import type { Credentials } from "../src/core/client";
 import { ConfigurationError } from "../src/core/errors";
 import { ENV_VARS, resolveSettings } from "../src/core/settings";
 import { DOWNLOAD_TYPES, type DownloadType } from "../src/core/wire";
+import type { Clock } from "../src/core/clock";
 import { type LiveCheckReport, type LiveSource, runLiveCheck } from "./live-check/check";
 import { loadTranscript, TranscriptError } from "./live-check/transcript";
 
@@ -134,6 +135,7 @@ export async function main(
   env: NodeJS.ProcessEnv,
   io: { out: (line: string) => void; err: (line: string) => void },
   signal?: AbortSignal,
+  clock?: Clock,
 ): Promise<number> {
   let source: LiveSource;
   try {
@@ -162,7 +164,12 @@ export async function main(
     io.err(`live-check: ${error.message}`);
     return 2;
   }
-  const report: LiveCheckReport = await runLiveCheck({ live: source, print: io.out, ...(signal ? { signal } : {}) });
+  const report: LiveCheckReport = await runLiveCheck({
+    live: source,
+    print: io.out,
+    ...(signal ? { signal } : {}),
+    ...(clock ? { clock } : {}),
+  });
   return report.exitCode;
 }
 

@@ -1,16 +1,18 @@
 /**
  * The calls the provider makes on one video, in its order, recorded: read the video, list its downloads, create
- * each requested type it does not have, poll the list until those are ready (in the provider's own waiting
- * loop, src/core/wait.ts, timed by its policy), list once more, and delete only what this run created. Runs the
- * same against Cloudflare and against the emulator.
+ * each requested type it does not have, poll the list until those are ready (in the provider's own waiting loop,
+ * src/core/wait.ts, timed by its policy), list once more, read the video again through the video list filtered by
+ * id (as the provider reads many videos in one request), and delete only what this run created. Runs the same
+ * against Cloudflare and against the emulator.
  */
 import { CloudflareClient, type Credentials, type RetryNotice } from "../../src/core/client";
 import { CloudflareApiError, NotFoundError } from "../../src/core/errors";
-import { systemClock } from "../../src/core/limiter";
-import { type LiveDownloads, readDownloadList, readVideo } from "../../src/core/read";
+import { type Clock, systemClock } from "../../src/core/clock";
+import { type LiveDownloads, parseDownloadList, parseVideo } from "../../src/core/parse";
 import { waitUntil } from "../../src/core/wait";
-import { DEFAULT_POLL_POLICY, type PollPolicy, type Progress } from "../../src/core/waiter";
-import type { DownloadType } from "../../src/core/wire";
+import { DEFAULT_POLL_POLICY, type PollPolicy, type Progress } from "../../src/core/poll-policy";
+import { phaseOf } from "../../src/core/download-state";
+import type { DownloadType } from "../../src/core/download-types";
 import { type CallKind, describeType } from "./shape";
 import type { TranscriptCall } from "./transcript";
 
@@ -38,6 +40,8 @@ export interface SequenceOptions {
   pollPolicy?: PollPolicy;
   /** Stops the wait early (Ctrl-C); what was created is still deleted. */
   signal?: AbortSignal;
+  /** What the run waits on. @default the real clock */
+  clock?: Clock;
   /** Called after each call, for printing as it goes. */
   onCall?: (call: RecordedCall) => void;
   onRetry?: (notice: RetryNotice) => void;
@@ -61,13 +65,21 @@ export interface SequenceOutcome {
   end: SequenceEnd;
 }
 
-/** A call that failed; the run stops and cleans up. */
+/** A call that failed; the run stops and cleans up (but for the video list's, which is a difference). */
 class CallFailed extends Error {}
+
+/**
+ * A second id in the video list's filter, which names no video: so that the comma-separated form the provider
+ * sends is what is checked. (Redacted in transcripts, like every 32-character run.)
+ */
+export const NO_VIDEO = "0".repeat(32);
 
 /** Runs the provider's calls on one video and records each. Never throws for an API failure: see `end`. */
 export async function runSequence(target: Target, options: SequenceOptions): Promise<SequenceOutcome> {
   let lastStatus = 0;
+  const clock = options.clock ?? systemClock;
   const client = new CloudflareClient({
+    clock,
     baseUrl: target.baseUrl,
     credentials: target.credentials,
     onResponse: (response) => (lastStatus = response.status),
@@ -114,11 +126,11 @@ export async function runSequence(target: Target, options: SequenceOptions): Pro
       }
     }
   };
-  const list = async (step: string): Promise<ReturnType<typeof readDownloadList>> =>
-    readDownloadList(await call(step, "list", "GET", `${videoPath}/downloads`));
+  const list = async (step: string): Promise<ReturnType<typeof parseDownloadList>> =>
+    parseDownloadList(await call(step, "list", "GET", `${videoPath}/downloads`));
 
   try {
-    const video = readVideo(await call("GET video", "video", "GET", videoPath));
+    const video = parseVideo(await call("GET video", "video", "GET", videoPath));
     if (video.readyToStream === false) {
       outcome.end = { kind: "video not ready", state: video.state ?? "unknown" };
       return outcome;
@@ -132,7 +144,7 @@ export async function runSequence(target: Target, options: SequenceOptions): Pro
       );
     }
     outcome.preexisting = options.types.filter((t) => before[t] !== undefined);
-    const deadline = Date.now() + options.timeoutMs;
+    const deadline = clock.now() + options.timeoutMs;
     const tracks = new Map<DownloadType, { first: Progress; latest: Progress }>();
     for (const type of options.types.filter((t) => before[t] === undefined)) {
       try {
@@ -144,7 +156,7 @@ export async function runSequence(target: Target, options: SequenceOptions): Pro
         throw error;
       }
       outcome.created.push(type);
-      const first = { at: Date.now(), percent: 0 };
+      const first = { at: clock.now(), percent: 0 };
       tracks.set(type, { first, latest: first });
     }
     // The provider's own waiting loop, with the provider's rule: `ready` with a URL, or `error`, ends the wait
@@ -152,7 +164,7 @@ export async function runSequence(target: Target, options: SequenceOptions): Pro
     let last: LiveDownloads | undefined;
     let n = 0;
     const ended = await waitUntil<LiveDownloads | undefined, SequenceEnd | undefined>({
-      clock: systemClock,
+      clock,
       poll: policy,
       deadline,
       ...(options.signal ? { signal: options.signal } : {}),
@@ -161,10 +173,11 @@ export async function runSequence(target: Target, options: SequenceOptions): Pro
       look: (live) => {
         for (const [type, track] of live ? tracks : []) {
           const download = live?.[type];
-          if ((download?.status === "ready" && download.url !== undefined) || download?.status === "error") {
+          const where = phaseOf(download);
+          if (where === "ready" || where === "failed") {
             tracks.delete(type);
           } else if (download?.percentComplete !== undefined) {
-            track.latest = { at: Date.now(), percent: download.percentComplete };
+            track.latest = { at: clock.now(), percent: download.percentComplete };
           }
         }
         return tracks.size === 0 ? { done: undefined } : { pending: [...tracks.values()] };
@@ -174,6 +187,15 @@ export async function runSequence(target: Target, options: SequenceOptions): Pro
     });
     if (ended) outcome.end = ended;
     await list("GET downloads (after)");
+    const account = encodeURIComponent(target.accountId);
+    const listed = `/accounts/${account}/stream?id=${encodeURIComponent(target.videoId)},${NO_VIDEO}&limit=2`;
+    // A refused or failed list is a difference to report, not the end of the check: the provider reads each
+    // video on its own then. After Ctrl-C, nothing more is read.
+    if (outcome.end.kind !== "interrupted") {
+      await call("GET video list", "videos", "GET", listed).catch((error: unknown) => {
+        if (!(error instanceof CallFailed)) throw error;
+      });
+    }
   } catch (error) {
     if (!(error instanceof CallFailed)) {
       await deleteCreated().catch(() => undefined);

@@ -9,8 +9,9 @@
  * Both sides are compared after redaction (see transcript.ts), so a download URL reads
  * `https://customer-<code>.cloudflarestream.com/<video>/downloads/default.mp4` on either side.
  */
-import { DOCUMENTED_DOWNLOAD_STATUSES, isEmptyList } from "../../src/core/read";
-import { DOWNLOAD_TYPES, type DownloadType } from "../../src/core/wire";
+import { isEmptyList, parseVideoList } from "../../src/core/parse";
+import { DOWNLOAD_TYPE_TABLE, DOWNLOAD_TYPES, type DownloadType } from "../../src/core/download-types";
+import { DOWNLOAD_STATUSES } from "../../src/core/wire";
 import { PLACEHOLDERS } from "./transcript";
 
 /** The processing states Cloudflare documents for a video's `status.state`. */
@@ -24,16 +25,16 @@ export const DOCUMENTED_VIDEO_STATES = [
   "live-inprogress",
 ] as const;
 
-/** The file name of each download type in its URL. */
-const FILE_NAMES: Record<DownloadType, string> = { default: "default.mp4", audio: "audio.m4a" };
-
 /** The documented form of a download URL, once redacted. */
 export function expectedDownloadUrl(type: DownloadType): string {
-  return `https://customer-${PLACEHOLDERS.customerCode}.cloudflarestream.com/${PLACEHOLDERS.video}/downloads/${FILE_NAMES[type]}`;
+  return `https://customer-${PLACEHOLDERS.customerCode}.cloudflarestream.com/${PLACEHOLDERS.video}/downloads/${DOWNLOAD_TYPE_TABLE[type].fileName}`;
 }
 
-/** What a call was, for comparing its answer: the provider's calls, one kind each. */
-export type CallKind = "video" | "list" | "create" | "delete";
+/**
+ * What a call was, for comparing its answer: the provider's calls, one kind each. `videos` is the video list
+ * filtered by id, with which the provider reads many videos in one request.
+ */
+export type CallKind = "video" | "videos" | "list" | "create" | "delete";
 
 /** One difference in shape between the live answer and the emulator's, for one call. */
 export interface ShapeDifference {
@@ -109,6 +110,12 @@ const VIDEO_RULES: Rules = {
   opaque: new Set(["$.meta"]),
 };
 
+/** The rules of a video under `path` (a listed video, `$[0]`): those of the video's own answer, moved there. */
+function videoRulesAt(path: string): Rules {
+  const at = (p: string) => path + p.slice(1);
+  return { read: new Set([...VIDEO_RULES.read].map(at)), opaque: new Set([...VIDEO_RULES.opaque].map(at)) };
+}
+
 const DOWNLOAD_READ_KEYS = ["status", "percentComplete", "url"];
 
 function downloadRules(path: string): Rules {
@@ -146,10 +153,10 @@ function checkDownload(
 ): void {
   if (!isObject(live)) return;
   const status = live.status;
-  if (typeof status === "string" && !(DOCUMENTED_DOWNLOAD_STATUSES as readonly string[]).includes(status)) {
+  if (typeof status === "string" && !(DOWNLOAD_STATUSES as readonly string[]).includes(status)) {
     out.push({
       path: `${path}.status`,
-      live: `"${status}" (not a documented status: ${DOCUMENTED_DOWNLOAD_STATUSES.join(", ")})`,
+      live: `"${status}" (not a documented status: ${DOWNLOAD_STATUSES.join(", ")})`,
       emulator: isObject(emulator) && typeof emulator.status === "string" ? `"${emulator.status}"` : "absent",
     });
   }
@@ -242,6 +249,9 @@ export function compareResults(
         }
       }
       break;
+    case "videos":
+      compareVideoList(live, emulator, out);
+      break;
     case "list":
       compareDownloadList(live, emulator, out);
       break;
@@ -269,6 +279,49 @@ export function compareResults(
   return out;
 }
 
+/** What the provider does when the video list cannot serve it: said with each difference that makes it so. */
+export const VIDEO_LIST_FALLBACK = "the provider then reads each video with its own request";
+
+/** The listed entry of the checked video (its uid redacted to the placeholder), with its index. */
+function listedVideo(list: readonly unknown[]): { index: number; entry: unknown } | undefined {
+  const index = list.findIndex((e) => isObject(e) && e.uid === PLACEHOLDERS.video);
+  return index < 0 ? undefined : { index, entry: list[index] };
+}
+
+/**
+ * Compares two answers of the video list filtered by id: the form (an array, as documented), whether the checked
+ * video is in it, and its entry's shape as a video's own answer is compared. A form the provider cannot read, or a
+ * list without the video, is named with what the provider does then.
+ */
+function compareVideoList(live: unknown, emulator: unknown, out: ShapeDifference[]): void {
+  if (parseVideoList(live) === undefined || !Array.isArray(emulator)) {
+    out.push({
+      path: "$",
+      live: `${describeType(live)}, not a list of videos (${VIDEO_LIST_FALLBACK})`,
+      emulator: describeType(emulator),
+    });
+    return;
+  }
+  const mine = Array.isArray(live) ? listedVideo(live) : undefined;
+  const theirs = listedVideo(emulator);
+  if (mine === undefined) {
+    out.push({
+      path: "$",
+      live: `no entry for the video (${VIDEO_LIST_FALLBACK}: a list may lag behind an upload)`,
+      emulator: theirs === undefined ? "none either" : "its entry",
+    });
+    return;
+  }
+  const path = `$[${mine.index}]`;
+  compareValues(mine.entry, theirs?.entry, path, videoRulesAt(path), out);
+}
+
+/** How a failed call of the video list differs from the emulator's answer (a failure is no end of the check). */
+export function videoListFailure(status: number, emulator: unknown): ShapeDifference {
+  const answer = status === 0 ? "no answer" : `HTTP ${status}`;
+  return { path: "$", live: `failed (${answer}; ${VIDEO_LIST_FALLBACK})`, emulator: describeType(emulator) };
+}
+
 function downloadSummary(value: unknown): string {
   if (!isObject(value)) return describeType(value);
   const status = typeof value.status === "string" ? value.status : `status ${describeType(value.status)}`;
@@ -286,19 +339,29 @@ function keyedSummary(value: Json): string {
   return entries.length === 0 ? "{}" : entries.join("; ");
 }
 
+/** A video's readiness, state and signing, and how many keys it has. */
+function videoSummary(result: unknown): string {
+  if (!isObject(result)) return describeType(result);
+  const status = isObject(result.status) ? result.status : {};
+  const parts = [
+    `readyToStream ${result.readyToStream === undefined ? "absent" : String(result.readyToStream)}`,
+    `state ${typeof status.state === "string" ? status.state : describeType(status.state)}`,
+    `pctComplete ${describeType(status.pctComplete)}`,
+    `requireSignedURLs ${result.requireSignedURLs === undefined ? "absent" : String(result.requireSignedURLs)}`,
+  ];
+  return `${parts.join(", ")}; ${Object.keys(result).length} keys`;
+}
+
 /** A one-line summary of an answer's shape, for the line printed per call. */
 export function summarize(kind: CallKind, result: unknown): string {
   switch (kind) {
-    case "video": {
-      if (!isObject(result)) return `video: ${describeType(result)}`;
-      const status = isObject(result.status) ? result.status : {};
-      const parts = [
-        `readyToStream ${result.readyToStream === undefined ? "absent" : String(result.readyToStream)}`,
-        `state ${typeof status.state === "string" ? status.state : describeType(status.state)}`,
-        `pctComplete ${describeType(status.pctComplete)}`,
-        `requireSignedURLs ${result.requireSignedURLs === undefined ? "absent" : String(result.requireSignedURLs)}`,
-      ];
-      return `video: ${parts.join(", ")}; ${Object.keys(result).length} keys`;
+    case "video":
+      return `video: ${videoSummary(result)}`;
+    case "videos": {
+      if (!Array.isArray(result)) return `video list: ${describeType(result)}`;
+      const mine = listedVideo(result);
+      const entry = mine === undefined ? "the video not in it" : `the video: ${videoSummary(mine.entry)}`;
+      return `video list: ${result.length} ${result.length === 1 ? "entry" : "entries"}, ${entry}`;
     }
     case "list":
       if (isEmptyList(result) && !isObject(result)) return `downloads: none (${emptyForm(result)})`;

@@ -5,9 +5,10 @@
  * A message quotes the value it rejects, unless that value is (or may be) a secret: then it says what is wrong
  * with it (its length, which kinds of characters do not belong) and never the value, nor a corrected form of it.
  */
-import { DEFAULT_DOWNLOAD_TYPES, DEFAULT_READY_TIMEOUT_SECONDS, DOWNLOAD_TYPES, type DownloadType } from "./types";
+import { DOWNLOAD_TYPES, isDownloadType } from "./download-types";
+import { DEFAULT_DOWNLOAD_TYPES, DEFAULT_READY_TIMEOUT_SECONDS } from "./types";
 import type { StreamDownloadInputs } from "./types";
-import { UNKNOWN, unwrapDeep } from "./values";
+import { UNKNOWN, unwrapDeep } from "./pulumi-values";
 
 /**
  * A problem with one input. `property` is the top-level input (the engine looks up its value by that name to show
@@ -142,7 +143,7 @@ function checkDownloadTypes(value: unknown, secret: boolean, fail: Fail): void {
   const seen = new Set<unknown>();
   value.forEach((type: unknown, i) => {
     if (isUnknown(type)) return;
-    if (!DOWNLOAD_TYPES.includes(type as DownloadType)) {
+    if (!isDownloadType(type)) {
       fail("downloadTypes", `downloadTypes[${i}] is ${shown(type, secret)}; Cloudflare Stream knows only ${known}.`);
     } else if (seen.has(type)) {
       fail(

@@ -10,7 +10,8 @@ import {
   RequestTimeoutError,
   UnexpectedResponseError,
 } from "./errors";
-import { type Clock, type RequestLimiter, systemClock } from "./limiter";
+import { type RequestLimiter } from "./limiter";
+import { type Clock, systemClock } from "./clock";
 import { parseRateLimitHeaders } from "./ratelimit-headers";
 import {
   DEFAULT_RETRY_POLICY,
@@ -24,14 +25,18 @@ import {
   type LiveDownload,
   type LiveDownloads,
   type LiveVideo,
-  readCreateHint,
-  readDownloadList,
-  readVideo,
-} from "./read";
+  parseCreateHint,
+  parseDownloadList,
+  parseVideo,
+  parseVideoList,
+} from "./parse";
 import type { DownloadType, WireEnvelope, WireMessage, WireVideo } from "./wire";
 
 /** Cloudflare's API base. */
 export const DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4";
+
+/** The most videos the video list answers at once (its documented `limit` maximum). */
+export const MAX_LISTED_VIDEOS = 1000;
 
 /** How to authenticate: an API token (preferred), or the legacy global API key with its email. */
 export type Credentials = { kind: "token"; token: string } | { kind: "key"; apiKey: string; email: string };
@@ -97,13 +102,33 @@ export class CloudflareClient {
 
   /** GET a video, read tolerantly: readiness, state, progress and `requireSignedURLs`. */
   async getVideo(accountId: string, videoId: string): Promise<LiveVideo> {
-    return readVideo(await this.request<unknown>("GET", videoPath(accountId, videoId)));
+    return parseVideo(await this.request<unknown>("GET", videoPath(accountId, videoId)));
+  }
+
+  /**
+   * Reads many videos with one request: `GET /accounts/{id}/stream?id=<uid>,<uid>...` (the video list filtered by
+   * id), each read as `getVideo` reads one, keyed by uid. A video the answer does not show is absent from the map:
+   * that says nothing (the list may lag behind an upload); read it with `getVideo`, whose 404 is the truth.
+   * @param ids at most `MAX_LISTED_VIDEOS`; none sends no request
+   * @throws UnexpectedResponseError when the answer is not a list of videos; the API errors `request` throws
+   */
+  async listVideos(accountId: string, ids: readonly string[]): Promise<Map<string, LiveVideo>> {
+    if (ids.length === 0) return new Map();
+    if (ids.length > MAX_LISTED_VIDEOS) {
+      throw new RangeError(`listVideos takes at most ${MAX_LISTED_VIDEOS} ids at once (got ${ids.length})`);
+    }
+    // Commas stay literal (the documented separator); each id is encoded on its own.
+    const path = `/accounts/${enc(accountId)}/stream?id=${ids.map(enc).join(",")}&limit=${ids.length}`;
+    const result = await this.request<unknown>("GET", path);
+    const videos = parseVideoList(result);
+    if (videos === undefined) throw new UnexpectedResponseError("GET", path, result, "an array of videos");
+    return videos;
   }
 
   /** GET the downloads of a video: the truth about which exist; a type is present only once created. */
   async getDownloads(accountId: string, videoId: string): Promise<LiveDownloads> {
     const path = `${videoPath(accountId, videoId)}/downloads`;
-    return readDownloadsResult("GET", path, await this.request<unknown>("GET", path));
+    return parseDownloadsResult("GET", path, await this.request<unknown>("GET", path));
   }
 
   /**
@@ -111,7 +136,7 @@ export class CloudflareClient {
    * only a hint (undefined when it says nothing); the list says whether the download exists.
    */
   async createDownload(accountId: string, videoId: string, type: DownloadType): Promise<LiveDownload | undefined> {
-    return readCreateHint(
+    return parseCreateHint(
       await this.request<unknown>("POST", `${videoPath(accountId, videoId)}/downloads/${type}`),
       type,
     );
@@ -182,7 +207,7 @@ export class CloudflareClient {
         path,
         attempt,
         delayMs: decision.delayMs,
-        reason: attemptFailure(failure),
+        reason: attemptFailure(failure) + (decision.block ? " (a block without Retry-After)" : ""),
         block: decision.block,
       });
       await this.clock.sleep(decision.delayMs);
@@ -212,7 +237,7 @@ export class CloudflareClient {
         response.status,
         parseRateLimitHeaders((name) => response.headers.get(name)),
       );
-      return readEnvelope(method, path, response, text, this.clock.now()) as T;
+      return unwrapEnvelope(method, path, response, text, this.clock.now()) as T;
     } finally {
       clearTimeout(timer);
     }
@@ -242,7 +267,13 @@ export interface ResponseHead {
  * is an error even on a 2xx; a body that is not an envelope is a `CloudflareApiError` naming the call. Pure: the
  * HTTP exchange is over, so tests feed it generated answers directly.
  */
-export function readEnvelope(method: string, path: string, response: ResponseHead, text: string, now: number): unknown {
+export function unwrapEnvelope(
+  method: string,
+  path: string,
+  response: ResponseHead,
+  text: string,
+  now: number,
+): unknown {
   const retryAfterMs = parseRetryAfterMs(response.headers.get("retry-after"), now);
   let envelope: Partial<WireEnvelope<unknown>> | undefined;
   try {
@@ -275,11 +306,11 @@ export function readEnvelope(method: string, path: string, response: ResponseHea
 }
 
 /**
- * Reads the result of `GET .../downloads` (see `readDownloadList`: every empty form is "no downloads").
+ * Reads the result of `GET .../downloads` (see `parseDownloadList`: every empty form is "no downloads").
  * @throws UnexpectedResponseError naming the call when the result cannot be read as a list at all
  */
-export function readDownloadsResult(method: string, path: string, result: unknown): LiveDownloads {
-  const downloads = readDownloadList(result);
+export function parseDownloadsResult(method: string, path: string, result: unknown): LiveDownloads {
+  const downloads = parseDownloadList(result);
   if (downloads === undefined) throw new UnexpectedResponseError(method, path, result);
   return downloads;
 }

@@ -4,25 +4,27 @@
  * wait until all are ready. Transactional: on failure, what this step created is deleted again.
  */
 import type { CloudflareClient } from "./client";
-import { CloudflareApiError, NotFoundError, withContext } from "./errors";
-import { label, stateOf, videoFailed, videoNotFound } from "./messages";
-import type { LiveDownload, LiveDownloads, LiveVideo } from "./read";
-import type { DownloadType, StreamDownloadInputs } from "./types";
-import { type Track, waitForDownloads, waitForVideo, type WaitContext } from "./wait";
+import { phaseOf, stateOf } from "./download-state";
+import type { DownloadType } from "./download-types";
+import { CloudflareApiError, NotFoundError, videoFailed, videoNotFound, withContext } from "./errors";
+import { label } from "./messages";
+import type { LiveDownload, LiveDownloads, LiveVideo } from "./parse";
+import { type Track, type VideoJob, waitForDownloads, waitForVideo, type WaitContext } from "./wait";
 
 /**
- * Makes sure downloads of `types` exist (adopting existing ones, regenerating failed ones) and waits for them
- * as `inputs` says. On failure, deletes what this call created and rethrows with the context.
+ * Makes sure downloads of `types` exist (adopting existing ones, regenerating failed ones) and, when `wait`, waits
+ * until they are ready, within the job's deadline. On failure, deletes what this call created and rethrows with
+ * the context.
  */
 export async function ensureDownloads(
   ctx: WaitContext,
-  inputs: StreamDownloadInputs,
+  job: VideoJob,
   types: DownloadType[],
+  wait: boolean,
   withHint: (error: Error) => Error,
 ): Promise<{ downloads: LiveDownloads; video: LiveVideo }> {
   const { client, clock, log } = ctx;
-  const { accountId, identifier: video } = inputs;
-  const deadline = clock.now() + inputs.readyTimeoutSeconds * 1000;
+  const { accountId, video } = job;
   const created: DownloadType[] = [];
   try {
     const [existing, details] = await Promise.all([
@@ -44,10 +46,11 @@ export async function ensureDownloads(
     for (const type of types) {
       const current = existing[type];
       const at = clock.now();
-      if (current && current.status !== "error") {
+      const phase = phaseOf(current);
+      if (phase !== "missing" && phase !== "failed") {
         log(`${label(video, type)}: adopting the existing download (${stateOf(current)})`);
-        const reading = { at, percent: current.percentComplete ?? 0 };
-        tracks.set(type, { first: reading, latest: reading, missingReads: 0 });
+        const reading = { at, percent: current?.percentComplete ?? 0 };
+        tracks.set(type, { first: reading, latest: reading });
         known[type] = current;
         continue;
       }
@@ -56,29 +59,28 @@ export async function ensureDownloads(
     // The documented precondition: a video gets downloads once it is ready to view. When Cloudflare does not
     // say (no readyToStream, no state), try, and let a refusal send us to the video (createOne).
     if (toCreate.length > 0 && details.readyToStream === false) {
-      await waitForVideo(ctx, inputs, deadline, details);
+      await waitForVideo(ctx, job, details);
     }
     for (const type of toCreate) {
-      if (existing[type]?.status === "error") {
+      if (phaseOf(existing[type]) === "failed") {
         log(`${label(video, type)}: the existing download had failed; generating it again`);
         await client.deleteDownload(accountId, video, type).catch(ignoreNotFound);
       }
       // Counted as ours before the POST: if its answer is lost, the download may exist all the same.
       created.push(type);
-      const hint = await createOne(ctx, inputs, type, deadline);
+      const hint = await createOne(ctx, job, type);
       // Timed after the POST returns: a retry's wait (Retry-After can be minutes) is not generation time.
       const at = clock.now();
       tracks.set(type, {
         first: { at, percent: 0 },
         latest: { at, percent: hint?.percentComplete ?? 0 },
-        missingReads: 0,
       });
       if (hint) known[type] = hint;
     }
-    if (!inputs.waitForReady) {
-      return { downloads: await fillFromList(client, inputs, known, created), video: details };
+    if (!wait) {
+      return { downloads: await fillFromList(client, job, known, created), video: details };
     }
-    const downloads = await waitForDownloads(ctx, inputs, tracks, known, deadline);
+    const downloads = await waitForDownloads(ctx, job, tracks, known);
     return { downloads, video: details };
   } catch (error) {
     throw await rollBack(client, accountId, video, types, created, withHint(error as Error));
@@ -91,12 +93,12 @@ export async function ensureDownloads(
  */
 async function fillFromList(
   client: CloudflareClient,
-  inputs: StreamDownloadInputs,
+  job: VideoJob,
   known: LiveDownloads,
   created: DownloadType[],
 ): Promise<LiveDownloads> {
   if (created.every((type) => known[type]?.url !== undefined)) return known;
-  const live = await client.getDownloads(inputs.accountId, inputs.identifier);
+  const live = await client.getDownloads(job.accountId, job.video);
   const filled: LiveDownloads = { ...known };
   for (const type of created) {
     filled[type] = live[type] ?? known[type] ?? { status: "inprogress", percentComplete: 0 };
@@ -105,14 +107,9 @@ async function fillFromList(
 }
 
 /** POSTs one type; if Cloudflare refuses because the video is still processing, waits for the video first. */
-async function createOne(
-  ctx: WaitContext,
-  inputs: StreamDownloadInputs,
-  type: DownloadType,
-  deadline: number,
-): Promise<LiveDownload | undefined> {
+async function createOne(ctx: WaitContext, job: VideoJob, type: DownloadType): Promise<LiveDownload | undefined> {
   const { client } = ctx;
-  const { accountId, identifier: video } = inputs;
+  const { accountId, video } = job;
   try {
     return await client.createDownload(accountId, video, type);
   } catch (error) {
@@ -122,7 +119,7 @@ async function createOne(
     // the video itself rather than at the error code.
     const details = await client.getVideo(accountId, video);
     if (details.readyToStream !== false) throw error;
-    await waitForVideo(ctx, inputs, deadline, details, error);
+    await waitForVideo(ctx, job, details, error);
     return await client.createDownload(accountId, video, type);
   }
 }

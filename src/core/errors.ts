@@ -3,6 +3,7 @@
  * not found, rate limited, authentication, timeout, network. Messages say what was being done and
  * what Cloudflare said, and never carry a credential (requests are described by method and path only).
  */
+import type { LiveVideo } from "./parse";
 import type { WireMessage } from "./wire";
 
 /** Base class of every error this package throws. */
@@ -147,14 +148,18 @@ export class NetworkError extends StreamDownloadError {
  */
 export class UnexpectedResponseError extends StreamDownloadError {
   override readonly name = "UnexpectedResponseError";
+  /** @param expected what the result should have been, e.g. "an array of videos" @default "an object" */
   constructor(
     readonly method: string,
     readonly path: string,
     result: unknown,
+    expected = "an object",
   ) {
-    const shape = result === null ? "null" : Array.isArray(result) ? "an array" : `a ${typeof result}`;
+    const kind = typeof result;
+    const shape =
+      result === null ? "null" : Array.isArray(result) ? "an array" : kind === "object" ? "an object" : `a ${kind}`;
     super(
-      `Cloudflare API ${method} ${path} answered with ${shape} where an object was expected. Nothing was ` +
+      `Cloudflare API ${method} ${path} answered with ${shape} where ${expected} was expected. Nothing was ` +
         `concluded from it; run the command again; if it persists, please report it (docs/live-check.md in the project's repository says how to make a transcript).`,
     );
   }
@@ -163,6 +168,23 @@ export class UnexpectedResponseError extends StreamDownloadError {
 /** A download (or the video) will not become ready: it ended in `error`, or the deadline passed. */
 export class DownloadNotReadyError extends StreamDownloadError {
   override readonly name = "DownloadNotReadyError";
+}
+
+/** The error for a video that does not exist (or not in this account). */
+export function videoNotFound(accountId: string, video: string, error: NotFoundError): DownloadNotReadyError {
+  return new DownloadNotReadyError(
+    `Video ${video} was not found in account ${accountId} (${error.message}). Check identifier and accountId; ` +
+      `a video deleted in the dashboard cannot have downloads.`,
+    { cause: error },
+  );
+}
+
+/** The error for a video whose processing failed: it cannot have downloads. */
+export function videoFailed(video: string, v: LiveVideo): DownloadNotReadyError {
+  return new DownloadNotReadyError(
+    `Video ${video} failed to process in Cloudflare Stream (state "error": ${v.errorReason ?? "no reason given"}), ` +
+      `so it cannot have downloads. Upload it again and point identifier at the new video.`,
+  );
 }
 
 /** What a failed connection said, without the URL node-fetch repeats (the request is named beside it already). */
@@ -183,7 +205,7 @@ export function attemptFailure(error: unknown): string {
   if (error instanceof CloudflareApiError) {
     const status = `${error.status}${STATUS_TEXT[error.status] ? ` ${STATUS_TEXT[error.status]}` : ""}`;
     const first = error.errors[0];
-    const said = first ? quoteError({ code: first.code, message: first.message.slice(0, 100) }) : error.bodyHint;
+    const said = first ? quoteError(first) : error.bodyHint;
     return said ? `${status}: ${said}` : status;
   }
   if (error instanceof RequestTimeoutError) return `no answer within ${error.timeoutMs} ms`;

@@ -15,6 +15,7 @@
  * - after a 429, a pause of every request of the token, then one request at a time until one gets through.
  */
 import type { ServerQuota } from "./ratelimit-headers";
+import { type Clock, systemClock } from "./clock";
 
 /** One sliding window: at most `requests` sent in any `windowMs`. */
 export interface RateWindow {
@@ -67,18 +68,6 @@ const SAME_WINDOW_MS = 1500;
 
 /** What the limiter is waiting for, for progress output and tests. */
 export type LimiterWait = "pause" | "local budget" | "server count" | "in flight" | "one at a time";
-
-/** The clock a limiter waits on; injected so tests need not wait in real time. */
-export interface Clock {
-  now(): number;
-  sleep(ms: number): Promise<void>;
-}
-
-/** The real clock. */
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
 
 /** A FIFO gate in front of the network: `acquire` waits for a free slot in every window. */
 export class RequestLimiter {

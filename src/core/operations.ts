@@ -18,15 +18,17 @@ import {
   StreamDownloadError,
   withContext,
 } from "./errors";
-import { type Clock, sharedLimiter, systemClock } from "./limiter";
-import { COMMON_CAUSES, label, retryLine, seconds } from "./messages";
-import type { LiveDownloads, LiveVideo } from "./read";
+import { type Clock, systemClock } from "./clock";
+import type { DownloadType } from "./download-types";
+import { sharedLimiter } from "./limiter";
+import { COMMON_CAUSES, label, retryLine } from "./messages";
+import type { LiveDownloads, LiveVideo } from "./parse";
+import { DEFAULT_POLL_POLICY, type PollPolicy } from "./poll-policy";
+import { UNKNOWN } from "./pulumi-values";
 import type { ResolvedSettings } from "./settings";
 import { importedProps, inputsOf, managedTypes, missingTypes, outputsOf, resourceId } from "./state";
-import { DOWNLOAD_TYPES, type DownloadType, type StreamDownloadInputs, type StreamDownloadOutputs } from "./types";
-import { UNKNOWN } from "./values";
-import type { WaitContext } from "./wait";
-import { DEFAULT_POLL_POLICY, type PollPolicy } from "./waiter";
+import type { StreamDownloadInputs, StreamDownloadOutputs } from "./types";
+import { settleDownloads, type VideoJob, type WaitContext } from "./wait";
 
 export type { CheckFailure, CheckOutcome };
 
@@ -80,9 +82,6 @@ export interface ReadOutcome {
  * config recorded at the last `up`).
  */
 type Step = "create" | "later";
-
-/** Reads of a `ready` download without a URL, on refresh, before giving up. */
-const URL_READS = 3;
 
 /** The CRUD of one StreamDownload. Stateless between calls: construct one per call, or share one. */
 export class StreamDownloadOperations {
@@ -148,26 +147,15 @@ export class StreamDownloadOperations {
     const prior = props?.accountId && props.identifier ? props : importedProps(id);
     const { accountId, identifier: video } = prior;
     const client = this.client();
-    let live: LiveDownloads;
+    let settled: Awaited<ReturnType<typeof settleDownloads>>;
     let details: LiveVideo;
-    let managed: DownloadType[];
     try {
-      [live, details] = await Promise.all([this.readUrls(client, accountId, video), client.getVideo(accountId, video)]);
-      managed = props ? managedTypes(prior) : DOWNLOAD_TYPES.filter((type) => live[type] !== undefined);
-      const unseen = managed.filter((type) => live[type] === undefined);
-      if (unseen.length > 0) {
-        // A list that lags (as just after a create) can miss a download once: as while waiting, a download
-        // counts as gone only when two reads in a row miss it. This second read happens only then.
-        const pause = this.deps.poll.secondLookMs;
-        this.deps.log(
-          `${label(video)}: the list of downloads does not show ${unseen.join(" and ")}; reading it again in ` +
-            `${seconds(pause)} before calling ${unseen.length > 1 ? "them" : "it"} gone`,
-          "status",
-        );
-        await this.deps.clock.sleep(pause);
-        // The newer read wins for every type it lists; one it does not list was listed a moment ago.
-        live = { ...live, ...(await client.getDownloads(accountId, video)) };
-      }
+      // On import (no prior state) every download the video has is adopted.
+      const types = props ? managedTypes(prior) : undefined;
+      [settled, details] = await Promise.all([
+        settleDownloads(this.waitContext(client), { accountId, video }, types),
+        client.getVideo(accountId, video),
+      ]);
     } catch (error) {
       if (error instanceof NotFoundError) {
         this.deps.log(`${label(video)}: the video is gone from account ${accountId}; dropping this resource`);
@@ -175,16 +163,16 @@ export class StreamDownloadOperations {
       }
       throw this.withHint(withContext(error as Error, `Reading the downloads of video ${video}`), "later");
     }
-    const present = managed.filter((type) => live[type] !== undefined);
-    for (const type of managed.filter((t) => live[t] === undefined)) {
+    for (const type of settled.gone) {
       this.deps.log(
         `${label(video, type)}: the download is gone from Cloudflare. Two reads of its list in a row ` +
           `missed it. ${COMMON_CAUSES} The next pulumi up creates it again.`,
       );
     }
+    const present = settled.types.filter((type) => !settled.gone.includes(type) && settled.live[type] !== undefined);
     if (present.length === 0) return { id: "" };
     const inputs = inputsOf({ ...prior, downloadTypes: props ? prior.downloadTypes : present });
-    const outs = outputsOf(inputs, live, present, details.requireSignedURLs, prior);
+    const outs = outputsOf(inputs, settled.live, present, details.requireSignedURLs, prior);
     return { id: resourceId(inputs), props: outs, inputs };
   }
 
@@ -239,16 +227,26 @@ export class StreamDownloadOperations {
     return { client, clock, poll, log, ...(signal ? { signal } : {}) };
   }
 
-  /** Makes sure downloads of `types` exist and waits for them as `inputs` says (see create.ts). */
+  /**
+   * Makes sure downloads of `types` exist and waits for them as `inputs` says (see create.ts). The operation's
+   * one deadline bounds every wait in it: for the video, for the downloads, and a rate-limit block sat out.
+   */
   private ensure(
     inputs: StreamDownloadInputs,
     types: DownloadType[],
     step: Step,
   ): Promise<{ downloads: LiveDownloads; video: LiveVideo }> {
-    // The same deadline as create.ts counts: a rate-limit block is sat out until then.
-    const deadline = this.deps.clock.now() + inputs.readyTimeoutSeconds * 1000;
-    const client = this.client(deadline);
-    return ensureDownloads(this.waitContext(client), inputs, types, (error: Error) => this.withHint(error, step));
+    const { accountId, identifier: video, readyTimeoutSeconds } = inputs;
+    const job: VideoJob = {
+      accountId,
+      video,
+      readyTimeoutSeconds,
+      deadline: this.deps.clock.now() + readyTimeoutSeconds * 1000,
+    };
+    const client = this.client(job.deadline);
+    return ensureDownloads(this.waitContext(client), job, types, inputs.waitForReady, (error: Error) =>
+      this.withHint(error, step),
+    );
   }
 
   /**
@@ -260,18 +258,6 @@ export class StreamDownloadOperations {
     const hints = [this.deps.credentialHint, step === "later" ? this.deps.rotationHint : ""];
     for (const hint of hints.filter(Boolean)) error.message += ` ${hint}`;
     return error;
-  }
-
-  /** The list, read again (a few times, briefly) while a `ready` download has no URL: never record one without. */
-  private async readUrls(client: CloudflareClient, accountId: string, video: string): Promise<LiveDownloads> {
-    let live = await client.getDownloads(accountId, video);
-    for (let read = 1; read < URL_READS; read++) {
-      const urlless = DOWNLOAD_TYPES.filter((t) => live[t]?.status === "ready" && live[t]?.url === undefined);
-      if (urlless.length === 0) break;
-      await this.deps.clock.sleep(this.deps.poll.firstPollMs);
-      live = await client.getDownloads(accountId, video);
-    }
-    return live;
   }
 
   private async deleteTypes(accountId: string, video: string, types: DownloadType[]): Promise<void> {

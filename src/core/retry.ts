@@ -119,12 +119,18 @@ export function retryDecision(ctx: RetryContext, policy: RetryPolicy): RetryDeci
     if (error.retryAfterMs > policy.maxRetryAfterMs) return { retry: false, reason: "retry-after too long" };
     delayMs = error.retryAfterMs;
   } else {
-    const failures = ctx.attempt - ctx.blocks;
-    const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (failures - 1));
-    // Up to 25 % jitter, subtracted, so that parallel resources do not retry in lockstep.
-    delayMs = Math.round(backoff * (1 - 0.25 * (ctx.random ?? Math.random)()));
+    delayMs = backoffDelayMs(ctx.attempt - ctx.blocks, policy, ctx.random);
   }
   return { retry: true, delayMs, block: false };
+}
+
+/**
+ * The computed wait after the `failures`-th failed attempt (1, 2...): `baseDelayMs` doubled each time, capped at
+ * `maxDelayMs`, less up to 25 % jitter so that parallel resources do not retry in lockstep.
+ */
+export function backoffDelayMs(failures: number, policy: RetryPolicy, random: () => number = Math.random): number {
+  const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (failures - 1));
+  return Math.round(backoff * (1 - 0.25 * random()));
 }
 
 /** A 2xx whose body was not a Cloudflare envelope (truncated or not JSON): the answer was lost in transit. */

@@ -3,16 +3,11 @@
  * each download, and which download types it manages.
  */
 import { CLOUDFLARE_ID } from "./check";
+import { toInfo } from "./download-state";
 import { StreamDownloadError } from "./errors";
-import type { LiveDownload, LiveDownloads } from "./read";
-import {
-  DEFAULT_READY_TIMEOUT_SECONDS,
-  DOWNLOAD_TYPES,
-  type DownloadInfo,
-  type DownloadType,
-  type StreamDownloadInputs,
-  type StreamDownloadOutputs,
-} from "./types";
+import type { LiveDownloads } from "./parse";
+import { DOWNLOAD_TYPES, type DownloadType } from "./download-types";
+import { DEFAULT_READY_TIMEOUT_SECONDS, type StreamDownloadInputs, type StreamDownloadOutputs } from "./types";
 
 /** The resource's id: `<accountId>/<identifier>`. */
 export function resourceId(inputs: { accountId: string; identifier: string }): string {
@@ -64,18 +59,6 @@ export function outputsOf(
   }
   if (requireSignedURLs !== undefined) outs.requireSignedURLs = requireSignedURLs;
   return outs;
-}
-
-/**
- * The output of one download. A URL Cloudflare left out is the one it gave before (it is fixed per video and
- * type); a `ready` download that still has none is recorded as in progress, never as ready without a URL, and
- * its `url` is empty until Cloudflare sends one.
- */
-export function toInfo(d: LiveDownload, prior?: DownloadInfo): DownloadInfo {
-  const url = d.url ?? (prior?.url || undefined);
-  const status = d.status === "ready" && url === undefined ? "inprogress" : d.status;
-  const percentComplete = d.percentComplete ?? (status === "ready" ? 100 : (prior?.percentComplete ?? 0));
-  return { status, percentComplete, url: url ?? "" };
 }
 
 /** The types a resource manages: those it asked for, plus any it recorded output for. */

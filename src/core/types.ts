@@ -2,16 +2,16 @@
  * The plain values the provider sees: its inputs after `check`, and the outputs it writes to state.
  * (The public, `pulumi.Input`-wrapped args live in resource.ts; Cloudflare's wire shapes in wire.ts.)
  */
-import type { DownloadType } from "./wire";
+import type { DownloadType } from "./download-types";
+import type { WireDownloadStatus } from "./wire";
 
-export type { DownloadType } from "./wire";
-export { DOWNLOAD_TYPES } from "./wire";
+export { DOWNLOAD_TYPES, type DownloadType } from "./download-types";
 
 /**
  * Status of one download: `ready`, `inprogress` or `error` as Cloudflare documents them; any other status
  * Cloudflare may send is passed through as it came (and treated as still in progress).
  */
-export type DownloadStatus = "ready" | "inprogress" | "error" | (string & {});
+export type DownloadStatus = WireDownloadStatus | (string & {});
 
 /** One managed download's live state. */
 export interface DownloadInfo {
@@ -35,10 +35,11 @@ export interface StreamDownloadInputs {
   readyTimeoutSeconds: number;
 }
 
+/** The live state of each managed download type, under the type's name (`default`, `audio`). */
+export type DownloadOutputs = { [T in DownloadType]?: DownloadInfo };
+
 /** What a StreamDownload records in state: its inputs, plus the live state of each managed type. */
-export interface StreamDownloadOutputs extends StreamDownloadInputs {
-  default?: DownloadInfo;
-  audio?: DownloadInfo;
+export interface StreamDownloadOutputs extends StreamDownloadInputs, DownloadOutputs {
   /**
    * Whether the video requires signed URLs: then its download URLs answer 401 unless the uid in them is
    * replaced by a signed token that allows downloads (docs/signed-urls.md). Absent in state written before 0.2.

@@ -1,16 +1,19 @@
 /**
- * The one waiting loop, and the two waits built on it: for a video to be ready to stream, and for downloads to
- * be ready. The loop looks at the state; while something is pending, it pauses as the waiting policy says
- * (waiter.ts) and reads again, until it is done, the deadline passes or the wait is cancelled. What each wait
- * reads, and what counts as done, failed or pending, is its own `look`. The live check runs the same loop.
+ * The one waiting loop, and the two waits built on it: for a video to be ready to stream, and for a video's
+ * downloads (to be ready, on create; to be settled, on refresh). The loop looks at the state; while something is
+ * pending, it pauses as the polling policy says (poll-policy.ts) and reads again, until it is done, the deadline
+ * passes or the wait is cancelled. What a download's state means is download-state.ts's; how successive reads of
+ * the downloads list combine, and when a download missing from it counts as gone, is this file's `DownloadList`.
+ * The live check runs the same loop.
  */
 import type { CloudflareClient } from "./client";
-import { DownloadNotReadyError } from "./errors";
-import type { Clock } from "./limiter";
-import { COMMON_CAUSES, label, progressOf, seconds, stateOf, videoFailed } from "./messages";
-import { isUsable, type LiveDownloads, type LiveVideo } from "./read";
-import type { DownloadType, StreamDownloadInputs } from "./types";
-import { nextPollDelayForAllMs, type PollPolicy, type Progress } from "./waiter";
+import type { Clock } from "./clock";
+import { awaitsUrl, isUsable, phaseOf, progressOf, stateOf } from "./download-state";
+import type { DownloadType } from "./download-types";
+import { DownloadNotReadyError, videoFailed } from "./errors";
+import { COMMON_CAUSES, label, seconds } from "./messages";
+import type { LiveDownloads, LiveVideo } from "./parse";
+import { nextPollDelayForAllMs, type PollPolicy, type Progress } from "./poll-policy";
 
 /** What one look at the state found: the wait's result, or what is still pending. */
 export type Look<T> =
@@ -20,6 +23,8 @@ export type Look<T> =
       pending: ReadonlyArray<{ first: Progress; latest: Progress }>;
       /** What is pending, for the status line. */
       progress?: string;
+      /** A fixed pause before the next look, instead of the one the progress estimates. */
+      nextLookMs?: number;
     };
 
 /** One wait: where it starts, how it reads, how it looks, and how it ends early. */
@@ -55,7 +60,8 @@ export async function waitUntil<S, T>(loop: WaitLoop<S, T>): Promise<T> {
     const now = clock.now();
     if (signal?.aborted) return loop.cancelled(state);
     if (now >= deadline) return loop.timedOut(state);
-    const delay = Math.min(nextPollDelayForAllMs([...look.pending], now, poll), deadline - now);
+    const wanted = look.nextLookMs ?? nextPollDelayForAllMs([...look.pending], now, poll);
+    const delay = Math.min(wanted, deadline - now);
     if (loop.status && now - lastStatus >= poll.progressLogIntervalMs) {
       loop.status(look.progress ?? "", delay);
       lastStatus = now;
@@ -88,11 +94,72 @@ export interface WaitContext {
   signal?: AbortSignal;
 }
 
-/** Reads of a list that may lag behind a create before a missing download counts as gone. */
+/** One operation on one video: which video, and the operation's one deadline (epoch ms on the clock). */
+export interface VideoJob {
+  accountId: string;
+  video: string;
+  deadline: number;
+  /** The deadline as the user set it, for messages. */
+  readyTimeoutSeconds: number;
+}
+
+/** Reads of a list that may lag behind a create before a download missing from it counts as gone. */
 export const MISSING_READS_BEFORE_GONE = 2;
 
-/** The progress of one download being waited for, and how many reads in a row missed it. */
-export type Track = { first: Progress; latest: Progress; missingReads: number };
+/** Reads of the list in all, on refresh, while a download is `ready` without a URL: never record one without. */
+export const URL_READS = 3;
+
+/**
+ * The downloads list of one video, as successive reads see it. The newest read wins for every type it lists; a
+ * type it does not list keeps what the last read that listed it said (a list may lag), and counts one more miss;
+ * `MISSING_READS_BEFORE_GONE` misses in a row make it gone.
+ */
+export class DownloadList {
+  private current: LiveDownloads;
+  private readonly misses = new Map<DownloadType, number>();
+  /** Reads of the list taken so far. */
+  reads = 0;
+
+  /**
+   * @param types the types watched
+   * @param initial what is known before the next read: a read of the list (`fromRead`), or what create's answers said
+   */
+  constructor(
+    readonly types: readonly DownloadType[],
+    initial: LiveDownloads,
+    fromRead: boolean,
+  ) {
+    this.current = { ...initial };
+    if (fromRead) this.count(initial);
+  }
+
+  /** What the reads say now. */
+  get live(): LiveDownloads {
+    return this.current;
+  }
+
+  /** Takes a newer read of the list. */
+  take(read: LiveDownloads): void {
+    this.current = { ...this.current, ...read };
+    this.count(read);
+  }
+
+  /** Whether reads in a row missed the type often enough to call it gone. */
+  gone(type: DownloadType): boolean {
+    return (this.misses.get(type) ?? 0) >= MISSING_READS_BEFORE_GONE;
+  }
+
+  /** Whether the latest read missed the type (it may still come back). */
+  missed(type: DownloadType): boolean {
+    return (this.misses.get(type) ?? 0) > 0;
+  }
+
+  private count(read: LiveDownloads): void {
+    this.reads++;
+    for (const type of this.types)
+      this.misses.set(type, read[type] === undefined ? (this.misses.get(type) ?? 0) + 1 : 0);
+  }
+}
 
 /**
  * Waits until the video is ready to stream; throws when it failed, the deadline passed or the wait was
@@ -100,19 +167,18 @@ export type Track = { first: Progress; latest: Progress; missingReads: number };
  */
 export async function waitForVideo(
   ctx: WaitContext,
-  inputs: StreamDownloadInputs,
-  deadline: number,
+  job: VideoJob,
   initial: LiveVideo,
   refusal?: Error,
 ): Promise<void> {
-  const { accountId, identifier: video } = inputs;
+  const { accountId, video } = job;
   const { client, clock, log } = ctx;
   const first = { at: clock.now(), percent: initial.percentComplete ?? 0 };
   let latest = first;
   const where = (v: LiveVideo) => `state ${v.state ?? "unknown"}, ${latest.percent}%`;
   await waitUntil<LiveVideo, void>({
     ...ctx,
-    deadline,
+    deadline: job.deadline,
     initial,
     read: async () => {
       const current = await client.getVideo(accountId, video);
@@ -135,7 +201,7 @@ export async function waitForVideo(
     },
     timedOut: (current) => {
       throw new DownloadNotReadyError(
-        `Video ${video} was still not ready to stream after ${inputs.readyTimeoutSeconds} s (${where(current)}), ` +
+        `Video ${video} was still not ready to stream after ${job.readyTimeoutSeconds} s (${where(current)}), ` +
           `so its downloads could not be created${refusal ? ` (Cloudflare said: ${refusal.message})` : ""}. ` +
           `Raise readyTimeoutSeconds, or run pulumi up again later.`,
       );
@@ -148,59 +214,64 @@ export async function waitForVideo(
   });
 }
 
+/** The progress of one download being waited for: when tracking began, and the newest reading. */
+export type Track = { first: Progress; latest: Progress };
+
 /**
- * Polls the video's downloads until every tracked type is usable (ready, with a URL); one GET serves all
- * types. A status Cloudflare does not document counts as still in progress, and the deadline decides. When
- * cancelled, returns the downloads as they are (Cloudflare goes on generating them).
+ * Polls the video's downloads until every tracked type is ready (usable); one GET serves all types. A download
+ * that failed, or that reads in a row miss (deleted behind our back), fails the wait; a status Cloudflare does not
+ * document counts as pending, and the deadline decides. When cancelled, returns the downloads as they are
+ * (Cloudflare goes on generating them).
+ *
+ * @param initial what the create's answers (and the list read before creating) said: not a read of the list
  */
 export async function waitForDownloads(
   ctx: WaitContext,
-  inputs: StreamDownloadInputs,
+  job: VideoJob,
   tracks: Map<DownloadType, Track>,
   initial: LiveDownloads,
-  deadline: number,
 ): Promise<LiveDownloads> {
-  const { accountId, identifier: video } = inputs;
+  const { accountId, video } = job;
   const { client, clock, log } = ctx;
   const started = clock.now();
-  const pendingIn = (live: LiveDownloads) => [...tracks.keys()].filter((t) => !isUsable(live[t]));
+  const list = new DownloadList([...tracks.keys()], initial, false);
+  const pendingIn = (live: LiveDownloads) => list.types.filter((t) => !isUsable(live[t]));
   const where = (live: LiveDownloads) =>
     pendingIn(live)
       .map((t) => `${t} ${stateOf(live[t])}`)
       .join(", ");
   return waitUntil<LiveDownloads, LiveDownloads>({
     ...ctx,
-    deadline,
+    deadline: job.deadline,
     initial,
     read: async () => {
-      const live = await client.getDownloads(accountId, video);
+      list.take(await client.getDownloads(accountId, video));
       const at = clock.now();
       for (const [type, track] of tracks) {
-        const d = live[type];
-        track.missingReads = d === undefined ? track.missingReads + 1 : 0;
-        if (d?.percentComplete !== undefined) track.latest = { at, percent: d.percentComplete };
+        const percent = list.live[type]?.percentComplete;
+        if (percent !== undefined && !list.missed(type)) track.latest = { at, percent };
       }
-      return live;
+      return list.live;
     },
     look: (live) => {
-      for (const [type, track] of tracks) {
+      for (const type of list.types) {
         const d = live[type];
-        if (d === undefined && track.missingReads >= MISSING_READS_BEFORE_GONE) {
+        if (list.gone(type)) {
           throw new DownloadNotReadyError(
             `The ${type} download of video ${video} disappeared while being generated: Cloudflare's list of the ` +
               `video's downloads no longer has it. ${COMMON_CAUSES} Run pulumi up again to create it.`,
           );
         }
-        if (d?.status === "error") {
+        if (phaseOf(d) === "failed") {
           throw new DownloadNotReadyError(
             `Cloudflare could not generate the ${type} download of video ${video}: it ended in status "error" at ` +
-              `${d.percentComplete ?? 0}%. Check the video plays in the Stream dashboard, then run pulumi up again.`,
+              `${d?.percentComplete ?? 0}%. Check the video plays in the Stream dashboard, then run pulumi up again.`,
           );
         }
       }
       const pending = pendingIn(live);
       if (pending.length === 0) {
-        log(`${label(video)}: ${[...tracks.keys()].join(" and ")} ready after ${seconds(clock.now() - started)}`);
+        log(`${label(video)}: ${list.types.join(" and ")} ready after ${seconds(clock.now() - started)}`);
         return { done: live };
       }
       return {
@@ -217,11 +288,59 @@ export async function waitForDownloads(
     },
     timedOut: (live) => {
       throw new DownloadNotReadyError(
-        `Timed out after ${inputs.readyTimeoutSeconds} s waiting for the downloads of video ${video}: ` +
+        `Timed out after ${job.readyTimeoutSeconds} s waiting for the downloads of video ${video}: ` +
           `${where(live)}. Raise readyTimeoutSeconds (or set waitForReady: false), then run pulumi up again.`,
       );
     },
     status: (progress, delay) =>
       log(`${label(video)}: generating ${progress}; next check in ${seconds(delay)}`, "status"),
   });
+}
+
+/**
+ * Reads the video's downloads for refresh, as often as it takes to settle what each of `types` is, and no more:
+ * one read when the list shows every type with its URL. A type the list misses is read again after
+ * `poll.secondLookMs` (a list that lags can miss a download once) until it is gone; a `ready` download without a
+ * URL is read again after `poll.firstPollMs`, at most `URL_READS` reads in all. Waits for nothing else: a download
+ * in progress is recorded as it is.
+ *
+ * @param types the types to settle; undefined on import: every type the first read lists
+ * @returns what the reads say, and which of the types are gone
+ */
+export async function settleDownloads(
+  ctx: WaitContext,
+  job: Pick<VideoJob, "accountId" | "video">,
+  types: readonly DownloadType[] | undefined,
+): Promise<{ live: LiveDownloads; types: readonly DownloadType[]; gone: DownloadType[] }> {
+  const { accountId, video } = job;
+  const { client, clock, poll, log } = ctx;
+  const first = await client.getDownloads(accountId, video);
+  const watched = types ?? (Object.keys(first) as DownloadType[]);
+  const list = new DownloadList(watched, first, true);
+  const live = await waitUntil<LiveDownloads, LiveDownloads>({
+    clock,
+    poll,
+    deadline: Infinity,
+    initial: first,
+    read: async () => {
+      list.take(await client.getDownloads(accountId, video));
+      return list.live;
+    },
+    look: (live) => {
+      const missing = watched.filter((t) => list.missed(t) && !list.gone(t));
+      const urlless = list.reads < URL_READS ? watched.filter((t) => !list.missed(t) && awaitsUrl(live[t])) : [];
+      if (missing.length === 0 && urlless.length === 0) return { done: live };
+      if (missing.length > 0) {
+        log(
+          `${label(video)}: the list of downloads does not show ${missing.join(" and ")}; reading it again in ` +
+            `${seconds(poll.secondLookMs)} before calling ${missing.length > 1 ? "them" : "it"} gone`,
+          "status",
+        );
+      }
+      return { pending: [], nextLookMs: missing.length > 0 ? poll.secondLookMs : poll.firstPollMs };
+    },
+    cancelled: (live) => live,
+    timedOut: (live) => live,
+  });
+  return { live, types: watched, gone: watched.filter((t) => list.gone(t)) };
 }

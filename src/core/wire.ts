@@ -3,14 +3,15 @@
  * Shared by the client (which reads it) and the emulator (which writes it); nothing else should use them.
  */
 
-/** The download types the Stream API knows. */
-export const DOWNLOAD_TYPES = ["default", "audio"] as const;
+import type { DownloadType } from "./download-types";
 
-/** One Stream download type: `default` (MP4 video) or `audio` (M4A). */
-export type DownloadType = (typeof DOWNLOAD_TYPES)[number];
+export { DOWNLOAD_TYPES, type DownloadType } from "./download-types";
+
+/** The statuses Cloudflare documents for a download; what each means for us is decided in download-state.ts. */
+export const DOWNLOAD_STATUSES = ["ready", "inprogress", "error"] as const;
 
 /** The status Cloudflare reports for a generated download. */
-export type WireDownloadStatus = "ready" | "inprogress" | "error";
+export type WireDownloadStatus = (typeof DOWNLOAD_STATUSES)[number];
 
 /** One download as `GET .../downloads` returns it. */
 export interface WireDownload {

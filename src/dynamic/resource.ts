@@ -2,7 +2,8 @@
  * The public resource class and its arguments.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { DownloadInfo, DownloadType, StreamDownloadInputs, StreamDownloadOutputs } from "../core/types";
+import { DOWNLOAD_TYPES, type DownloadType } from "../core/download-types";
+import type { DownloadInfo, StreamDownloadInputs, StreamDownloadOutputs } from "../core/types";
 import * as handler from "../handler";
 
 /**
@@ -12,6 +13,12 @@ import * as handler from "../handler";
  */
 export const streamDownloadProvider: pulumi.dynamic.ResourceProvider<StreamDownloadInputs, StreamDownloadOutputs> =
   handler;
+
+/**
+ * One output per row of the download-type table (core/download-types.ts): a type added there without its
+ * property on {@link StreamDownload} fails to compile.
+ */
+export type DownloadTypeOutputs = { readonly [T in DownloadType]: pulumi.Output<DownloadInfo> };
 
 /** Arguments of a {@link StreamDownload}. */
 export interface StreamDownloadArgs {
@@ -60,7 +67,7 @@ export interface StreamDownloadArgs {
  * export const m4a = talk.audio.url;
  * ```
  */
-export class StreamDownload extends pulumi.dynamic.Resource {
+export class StreamDownload extends pulumi.dynamic.Resource implements DownloadTypeOutputs {
   /** The Cloudflare account ID. */
   declare public readonly accountId: pulumi.Output<string>;
   /** The video's UID. */
@@ -100,8 +107,8 @@ export class StreamDownload extends pulumi.dynamic.Resource {
         downloadTypes: args.downloadTypes,
         waitForReady: args.waitForReady,
         readyTimeoutSeconds: args.readyTimeoutSeconds,
-        default: undefined,
-        audio: undefined,
+        // Outputs the provider fills: one per download type, and the video's signing requirement.
+        ...Object.fromEntries(DOWNLOAD_TYPES.map((type) => [type, undefined])),
         requireSignedURLs: undefined,
       },
       opts,

@@ -43,6 +43,17 @@ export type EmptyListForm = "object" | "null" | "absent" | "array";
 /** Every empty-list form, for validation and for tests that run in each. */
 export const EMPTY_LIST_FORMS: readonly EmptyListForm[] = ["object", "null", "absent", "array"];
 
+/**
+ * How `GET /accounts/{id}/stream`, the video list, answers:
+ * - `"array"`: the documented array of videos (the default);
+ * - `"object"`: the same videos keyed by uid, a shape no document gives, which a reader must not take for the list;
+ * - `"forbidden"`: 403, as for a token without the right to list videos.
+ */
+export type VideoListForm = "array" | "object" | "forbidden";
+
+/** Every video list form, for validation and for tests that run in each. */
+export const VIDEO_LIST_FORMS: readonly VideoListForm[] = ["array", "object", "forbidden"];
+
 /** Variations of the video view (`GET .../stream/{id}`); each is off by default. */
 export interface VideoDialect {
   /** `status.pctComplete` as a number (`42.5`) instead of Cloudflare's documented string (`"42.5"`). */
@@ -87,6 +98,7 @@ export interface Dialect {
   emptyList: EmptyListForm;
   video: VideoDialect;
   download: DownloadDialect;
+  videoList: VideoListForm;
   /** The emulator's clock, in ms epoch. */
   now: number;
 }

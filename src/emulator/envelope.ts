@@ -5,10 +5,13 @@
 import { STATUS_CODES } from "node:http";
 import type { WireEnvelope, WireMessage } from "../core/wire";
 
+/** The envelope, with the counts a list adds beside `result` when asked (`include_counts=true`). */
+export type Envelope = WireEnvelope<unknown> & { total?: number; range?: number };
+
 /** A response the emulator is about to send: status, extra headers and the JSON body. */
 export interface ApiResponse {
   status: number;
-  body: WireEnvelope<unknown>;
+  body: Envelope;
   headers?: Record<string, string>;
 }
 

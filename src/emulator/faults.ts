@@ -34,6 +34,11 @@ export type Fault =
 
 /** Which requests a fault applies to, and how often. */
 export interface FaultRule {
+  /**
+   * Which server: the API, or the delivery server that serves download files (where the kinds that act on API
+   * envelopes, `malformed`, `successFalse`, `rewriteResult` and `dropResponse`, do not apply). @default "api"
+   */
+  on?: FaultTarget;
   /** HTTP method, case-insensitive; any when absent. */
   method?: string;
   /** A RegExp tested against the path (without `/client/v4` and query), or a substring of it; any when absent. */
@@ -46,6 +51,17 @@ export interface FaultRule {
   /** How many requests the fault was applied to, maintained by the emulator. */
   applied?: number;
 }
+
+/** The server a fault rule applies to. */
+export type FaultTarget = "api" | "delivery";
+
+/** Fault kinds that act on an API envelope, which the delivery server does not send. */
+const ENVELOPE_FAULTS: ReadonlySet<Fault["kind"]> = new Set([
+  "malformed",
+  "successFalse",
+  "rewriteResult",
+  "dropResponse",
+]);
 
 /** Settings of the seeded random failures. */
 export interface RandomFailures {
@@ -109,6 +125,11 @@ export class FaultInjector {
     if (!(times >= 0) || !(skip >= 0)) {
       throw new RangeError(`fault rule: skip and times must be >= 0 (got skip ${skip}, times ${times})`);
     }
+    if (rule.on === "delivery" && ENVELOPE_FAULTS.has(rule.fault.kind)) {
+      throw new RangeError(
+        `fault rule: ${rule.fault.kind} acts on API answers; it does not apply on the delivery server`,
+      );
+    }
     rule.applied = 0;
     this.rules.push(rule);
     this.seen.set(rule, 0);
@@ -137,11 +158,11 @@ export class FaultInjector {
 
   /**
    * The fault for a request, or undefined. A rule counts every request it matches (for `skip`); the first rule
-   * with applications left wins and later rules do not see the request.
+   * with applications left wins and later rules do not see the request. Random failures apply on the API only.
    */
-  pick(method: string, path: string): Fault | undefined {
+  pick(method: string, path: string, on: FaultTarget = "api"): Fault | undefined {
     for (const rule of this.rules) {
-      if (!matches(rule, method, path)) continue;
+      if ((rule.on ?? "api") !== on || !matches(rule, method, path)) continue;
       const seen = (this.seen.get(rule) ?? 0) + 1;
       this.seen.set(rule, seen);
       const applied = rule.applied ?? 0;
@@ -150,7 +171,7 @@ export class FaultInjector {
         return rule.fault;
       }
     }
-    if (this.random && this.random.next() < this.random.rate) {
+    if (on === "api" && this.random && this.random.next() < this.random.rate) {
       const index = Math.floor(this.random.next() * this.random.faults.length);
       return this.random.faults[index];
     }

@@ -28,7 +28,10 @@ export type {
   RateLimitConfig,
   StoredDownload,
 } from "./server";
-export { EMPTY_LIST_FORMS, POST_SHAPES, PROGRESS_DIALECTS } from "./dialect";
+export { EMPTY_LIST_FORMS, POST_SHAPES, PROGRESS_DIALECTS, VIDEO_LIST_FORMS } from "./dialect";
+export { DOWNLOAD_URL_HOSTS } from "./store";
+export type { DownloadUrlHost } from "./store";
+export type { FaultTarget } from "./faults";
 export type {
   DialectDownload,
   DialectVideo,
@@ -37,5 +40,6 @@ export type {
   PostShape,
   ProgressDialect,
   VideoDialect,
+  VideoListForm,
 } from "./dialect";
 export type { DownloadType, WireDownload, WireDownloads, WireDownloadStatus, WireVideo } from "../core/wire";

@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 /**
  * Command line entry of the emulator: the package's `cloudflare-stream-emulator` bin, and `npm run emulator`
- * in a checkout. Prints one line once listening, logs one line per request to stderr, stops on SIGINT/SIGTERM.
+ * in a checkout. Prints one line once listening (the API's base URL), then on stderr the delivery server's
+ * origin and one line per request; stops on SIGINT/SIGTERM.
  */
-import type { EmptyListForm, PostShape, ProgressDialect } from "./dialect";
-import { EMPTY_LIST_FORMS, POST_SHAPES, PROGRESS_DIALECTS } from "./dialect";
+import type { EmptyListForm, PostShape, ProgressDialect, VideoListForm } from "./dialect";
+import { EMPTY_LIST_FORMS, POST_SHAPES, PROGRESS_DIALECTS, VIDEO_LIST_FORMS } from "./dialect";
 import type { RateLimitConfig } from "./ratelimit";
 import type { Emulator, EmulatorOptions } from "./server";
 import { startEmulator } from "./server";
+import { DOWNLOAD_URL_HOSTS, type DownloadUrlHost } from "./store";
 
 /** The usage text of `--help`. */
 export const USAGE = `Usage: cloudflare-stream-emulator [options]   (in a checkout: npm run emulator -- [options])
@@ -20,8 +22,14 @@ Options:
   --api-key <k>          accepted legacy API key (default "test-key")
   --email <e>            accepted legacy email (default "test@example.com")
   --generation-ms <ms>   time for a download to become ready (default 2000)
+  --generation-ms-per-video-second <ms>
+                         added to that for each second of the video's duration (default 0)
   --video-ready-ms <ms>  time for a copied video to become ready to stream (default 0)
+  --video-duration <s>   duration of each video, in seconds (default 12.5)
   --customer-code <c>    16 characters [a-z0-9] used in download URLs (default random)
+  --download-urls <h>    cloudflare (https://customer-<code>.cloudflarestream.com/...) or emulator
+                         (the delivery server below, which serves the files) (default cloudflare)
+  --delivery-port <n>    TCP port of the delivery server, 0 for a free one (default 0)
   --rate-limit <n>|off   requests per window per credential (default 1200)
   --rate-limit-window <s>  the window, in seconds (default 300)
   --rate-limit-block <s>   how long a credential is refused once past the limit (default 300)
@@ -32,6 +40,8 @@ Options:
   --progress <p>         smooth (percentComplete rises) or coarse (0 until ready) (default smooth)
   --empty-list <f>       how the downloads list says "none": object ({}), null, absent (no
                          result) or array ([]) (default object)
+  --video-list <f>       how the video list answers: array (documented), object (keyed by uid)
+                         or forbidden (403, a token without list rights) (default array)
   --help                 show this text
 `;
 
@@ -42,6 +52,15 @@ export class UsageError extends Error {
 
 /** The result of parsing the command line: options to start with, or a request for help. */
 export type ParsedArgs = { help: true } | { help: false; options: EmulatorOptions };
+
+/** A number of seconds > 0, decimals allowed. @throws UsageError naming the flag and the value. */
+function positiveSeconds(flag: string, value: string): number {
+  const n = /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
+  if (!(Number.isFinite(n) && n > 0)) {
+    throw new UsageError(`invalid value for ${flag}: "${value}" (expected a number of seconds > 0)`);
+  }
+  return n;
+}
 
 function integer(flag: string, value: string, max = Number.MAX_SAFE_INTEGER): number {
   const n = /^\d+$/.test(value) ? Number(value) : NaN;
@@ -95,8 +114,23 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       case "--generation-ms":
         options.generationMs = integer(flag, next());
         break;
+      case "--generation-ms-per-video-second":
+        options.generationMsPerVideoSecond = integer(flag, next());
+        break;
       case "--video-ready-ms":
         options.videoReadyMs = integer(flag, next());
+        break;
+      case "--video-duration":
+        options.videoDurationSeconds = positiveSeconds(flag, next());
+        break;
+      case "--download-urls":
+        options.downloadUrls = oneOf<DownloadUrlHost>(flag, next(), DOWNLOAD_URL_HOSTS);
+        break;
+      case "--delivery-port":
+        options.deliveryPort = integer(flag, next(), 65535);
+        break;
+      case "--video-list":
+        options.videoList = oneOf<VideoListForm>(flag, next(), VIDEO_LIST_FORMS);
         break;
       case "--customer-code": {
         const code = next();
@@ -170,11 +204,14 @@ async function main(): Promise<void> {
   emulator.onResponse((request, durationMs) => {
     const status = request.status === 0 ? "-" : String(request.status);
     const fault = request.fault ? ` fault=${request.fault}` : "";
-    process.stderr.write(`${request.method} ${request.path} ${status} ${Math.round(durationMs)}ms${fault}\n`);
+    const host = request.host === "delivery" ? " (delivery)" : "";
+    process.stderr.write(`${request.method} ${request.path} ${status} ${Math.round(durationMs)}ms${fault}${host}\n`);
     // The log is for tests; a long-running CLI only needs the line above, so keep memory bounded.
-    if (emulator.requests.length > 10_000) emulator.resetRequests();
+    if (emulator.requests.length + emulator.deliveryRequests.length > 10_000) emulator.resetRequests();
   });
   process.stdout.write(`Cloudflare Stream emulator listening on ${emulator.baseUrl}\n`);
+  // stdout keeps its one line for scripts that read the base URL; the delivery server is said on stderr.
+  process.stderr.write(`download files are served on ${emulator.deliveryOrigin}\n`);
   let stopping = false;
   const stop = (): void => {
     if (stopping) process.exit(0); // a second signal: do not wait

@@ -2,10 +2,18 @@
  * The emulator's options: what each means, its default, and the check of a value given.
  */
 import { randomBytes } from "node:crypto";
-import type { DownloadDialect, EmptyListForm, PostShape, ProgressDialect, VideoDialect } from "./dialect";
-import { EMPTY_LIST_FORMS, POST_SHAPES, PROGRESS_DIALECTS } from "./dialect";
+import type {
+  DownloadDialect,
+  EmptyListForm,
+  PostShape,
+  ProgressDialect,
+  VideoDialect,
+  VideoListForm,
+} from "./dialect";
+import { EMPTY_LIST_FORMS, POST_SHAPES, PROGRESS_DIALECTS, VIDEO_LIST_FORMS } from "./dialect";
 import type { RateLimitConfig } from "./ratelimit";
 import { CLOUDFLARE_RATE_LIMIT } from "./ratelimit";
+import { DOWNLOAD_URL_HOSTS, type DownloadUrlHost } from "./store";
 
 /**
  * How to start the emulator; every field is optional. The dialect fields (`postShape`, `progress`, `emptyList`,
@@ -21,12 +29,31 @@ export interface EmulatorOptions {
   apiKey?: string;
   /** The email accepted with `apiKey` as `X-Auth-Email`. @default "test@example.com" */
   email?: string;
-  /** Time for a download to go from inprogress to ready, in ms. @default 2000 */
+  /** Time for a download to go from inprogress to ready, in ms (plus `generationMsPerVideoSecond`). @default 2000 */
   generationMs?: number;
+  /**
+   * Added to a download's generation time for each second of its video's duration, in ms, so that long videos
+   * take longer as on Cloudflare: generation = `generationMs` + duration x this. @default 0
+   */
+  generationMsPerVideoSecond?: number;
   /** Time for a copied video to become readyToStream, in ms. @default 0 */
   videoReadyMs?: number;
+  /**
+   * The duration of a video created without one (`createVideo(account, { durationSeconds })` sets one), in
+   * seconds: the video's `duration` once ready, its size, its downloads' sizes and generation time. @default 12.5
+   */
+  videoDurationSeconds?: number;
   /** The 16-character [a-z0-9] code in download URLs (`customer-<code>.cloudflarestream.com`). @default random */
   customerCode?: string;
+  /**
+   * Where download URLs point: `"cloudflare"`, Cloudflare's `https://customer-<code>.cloudflarestream.com/...`,
+   * which nothing here answers; `"emulator"`, the emulator's delivery server (`emulator.deliveryOrigin`), which
+   * serves the files (GET and HEAD) on its own port: another origin than the API, as Cloudflare's is.
+   * @default "cloudflare"
+   */
+  downloadUrls?: DownloadUrlHost;
+  /** TCP port of the delivery server on 127.0.0.1; 0 picks a free one. @default 0 */
+  deliveryPort?: number;
   /** Requests per window per credential, or false for no limit. @default Cloudflare's 1200 per 5 min, 5 min block */
   rateLimit?: RateLimitConfig | false;
   /** The clock, in ms epoch, used for all state and rate limiting. @default Date.now */
@@ -51,6 +78,12 @@ export interface EmulatorOptions {
   videoDialect?: VideoDialect;
   /** Variations of download views (percent as a string, no url until ready, an extra status). @default {} (none) */
   downloadDialect?: DownloadDialect;
+  /**
+   * How `GET /accounts/{id}/stream` (the video list) answers: `"array"`, the documented array of videos;
+   * `"object"`, the videos keyed by uid, a shape a reader must not take for the list; `"forbidden"`, a 403 as for
+   * a token without the right to list videos. @default "array"
+   */
+  videoList?: VideoListForm;
 }
 
 function randomCustomerCode(): string {
@@ -66,8 +99,12 @@ export function resolveOptions(options: EmulatorOptions): Required<EmulatorOptio
     apiKey: options.apiKey ?? "test-key",
     email: options.email ?? "test@example.com",
     generationMs: options.generationMs ?? 2000,
+    generationMsPerVideoSecond: options.generationMsPerVideoSecond ?? 0,
     videoReadyMs: options.videoReadyMs ?? 0,
+    videoDurationSeconds: options.videoDurationSeconds ?? 12.5,
     customerCode: options.customerCode ?? randomCustomerCode(),
+    downloadUrls: options.downloadUrls ?? "cloudflare",
+    deliveryPort: options.deliveryPort ?? 0,
     rateLimit: options.rateLimit === undefined ? { ...CLOUDFLARE_RATE_LIMIT } : options.rateLimit,
     now: options.now ?? (() => Date.now()),
     postShape: options.postShape ?? "single",
@@ -75,14 +112,31 @@ export function resolveOptions(options: EmulatorOptions): Required<EmulatorOptio
     emptyList: options.emptyList ?? "object",
     videoDialect: { ...options.videoDialect },
     downloadDialect: { ...options.downloadDialect },
+    videoList: options.videoList ?? "array",
   };
-  const { port, generationMs, videoReadyMs, customerCode, rateLimit } = resolved;
+  const { port, deliveryPort, generationMs, generationMsPerVideoSecond, videoReadyMs, customerCode, rateLimit } =
+    resolved;
   const check = (valid: boolean, what: string, got: unknown): void => {
     if (!valid) throw new RangeError(`emulator: ${what} (got ${JSON.stringify(got)})`);
   };
   check(Number.isInteger(port) && port >= 0 && port <= 65535, "port must be an integer 0-65535", port);
+  const deliveryPortValid = Number.isInteger(deliveryPort) && deliveryPort >= 0 && deliveryPort <= 65535;
+  check(deliveryPortValid, "deliveryPort must be an integer 0-65535", deliveryPort);
   check(generationMs >= 0, "generationMs must be >= 0", generationMs);
+  const perSecondValid = generationMsPerVideoSecond >= 0 && Number.isFinite(generationMsPerVideoSecond);
+  check(perSecondValid, "generationMsPerVideoSecond must be a number >= 0", generationMsPerVideoSecond);
   check(videoReadyMs >= 0, "videoReadyMs must be >= 0", videoReadyMs);
+  checkDuration(resolved.videoDurationSeconds, "videoDurationSeconds");
+  check(
+    DOWNLOAD_URL_HOSTS.includes(resolved.downloadUrls),
+    "downloadUrls must be cloudflare or emulator",
+    resolved.downloadUrls,
+  );
+  check(
+    VIDEO_LIST_FORMS.includes(resolved.videoList),
+    "videoList must be array, object or forbidden",
+    resolved.videoList,
+  );
   check(/^[a-z0-9]{16}$/.test(customerCode), "customerCode must be 16 characters [a-z0-9]", customerCode);
   check(resolved.token !== "", "token must not be empty", "");
   check(resolved.apiKey !== "", "apiKey must not be empty", "");
@@ -107,4 +161,11 @@ export function resolveOptions(options: EmulatorOptions): Required<EmulatorOptio
     check([undefined, true, false].includes(retryAfter), "rateLimit.retryAfter must be a boolean", retryAfter);
   }
   return resolved;
+}
+
+/** Checks a video duration in seconds. @throws RangeError naming `what` and the value */
+export function checkDuration(seconds: number, what: string): void {
+  if (!(Number.isFinite(seconds) && seconds > 0)) {
+    throw new RangeError(`emulator: ${what} must be a number of seconds > 0 (got ${JSON.stringify(seconds)})`);
+  }
 }

@@ -2,13 +2,14 @@
  * The Stream routes: turning a request path into a route, and each route's handler over the store. Transport
  * concerns (auth, rate limiting, faults, logging) live in server.ts; these functions only see decoded input.
  */
-import type { DownloadType } from "../core/wire";
+import { DOWNLOAD_TYPES, type DownloadType, isDownloadType } from "../core/download-types";
 import type { Dialect, DialectDownload } from "./dialect";
 import { listResult, postResult, presentDownloads, presentVideo } from "./dialect";
 import type { ApiResponse } from "./envelope";
 import { ERRORS, fail, invalidField, ok } from "./envelope";
+import { listVideos } from "./list";
 import type { StoredVideo, StreamStore } from "./store";
-import { HEX32, isDownloadType } from "./store";
+import { HEX32 } from "./store";
 
 /** Every API path starts with this prefix. */
 export const API_PREFIX = "/client/v4";
@@ -19,22 +20,33 @@ export interface ParsedPath {
   path: string;
   /** The path segments under `/client/v4`, or undefined when the path is not an API path. */
   segments: string[] | undefined;
+  /** The query parameters (empty when none or unreadable). */
+  query: URLSearchParams;
+  /** The query string as sent, without its `?`; empty when none. */
+  rawQuery: string;
 }
 
 /** One route of the emulated API with the identifiers taken from its path. */
 export type Route =
   | { name: "copyVideo"; accountId: string }
+  | { name: "listVideos"; accountId: string }
   | { name: "getVideo" | "deleteVideo"; accountId: string; uid: string }
   | { name: "listDownloads" | "createLegacyDownload" | "deleteLegacyDownload"; accountId: string; uid: string }
   | { name: "createDownload" | "deleteDownload"; accountId: string; uid: string; type: string };
 
 /** Decodes and normalizes a request target such as `/client/v4/accounts/a/stream/?x=1`. */
 export function parsePath(target: string): ParsedPath {
+  const at = target.indexOf("?");
+  const rawQuery = at < 0 ? "" : target.slice(at + 1);
   let pathname: string;
+  let query: URLSearchParams;
   try {
-    pathname = new URL(target, "http://127.0.0.1").pathname; // resolves dot segments, drops the query
+    const url = new URL(target, "http://127.0.0.1"); // resolves dot segments
+    pathname = url.pathname;
+    query = url.searchParams;
   } catch {
     pathname = target.split("?")[0] ?? "";
+    query = new URLSearchParams();
   }
   const segments: string[] = [];
   for (const raw of pathname.split("/")) {
@@ -42,14 +54,14 @@ export function parsePath(target: string): ParsedPath {
     try {
       segments.push(decodeURIComponent(raw));
     } catch {
-      return { path: pathname, segments: undefined };
+      return { path: pathname, segments: undefined, query, rawQuery };
     }
   }
   if (segments[0] === "client" && segments[1] === "v4") {
     const api = segments.slice(2);
-    return { path: `/${api.join("/")}`, segments: api };
+    return { path: `/${api.join("/")}`, segments: api, query, rawQuery };
   }
-  return { path: `/${segments.join("/")}`, segments: undefined };
+  return { path: `/${segments.join("/")}`, segments: undefined, query, rawQuery };
 }
 
 /** The route for a method and path segments, or undefined (answered with 404 code 7003). */
@@ -60,7 +72,8 @@ export function matchRoute(method: string, segments: string[] | undefined): Rout
     return undefined;
   if (uid === "copy" && downloads === undefined)
     return method === "POST" ? { name: "copyVideo", accountId } : undefined;
-  if (uid === undefined || !HEX32.test(uid) || rest.length > 0) return undefined;
+  if (uid === undefined) return method === "GET" ? { name: "listVideos", accountId } : undefined;
+  if (!HEX32.test(uid) || rest.length > 0) return undefined;
   if (downloads === undefined) {
     if (method === "GET") return { name: "getVideo", accountId, uid };
     if (method === "DELETE") return { name: "deleteVideo", accountId, uid };
@@ -79,16 +92,24 @@ export function matchRoute(method: string, segments: string[] | undefined): Rout
 }
 
 /**
- * Runs a matched route against the store; `body` is the raw request body, `dialect` how to phrase the answer.
+ * Runs a matched route against the store; `body` is the raw request body, `dialect` how to phrase the answer,
+ * `query` the request's query parameters.
  */
-export function handleRoute(store: StreamStore, route: Route, body: string, dialect: Dialect): ApiResponse {
+export function handleRoute(
+  store: StreamStore,
+  route: Route,
+  body: string,
+  dialect: Dialect,
+  query: URLSearchParams = new URLSearchParams(),
+): ApiResponse {
   if (route.name === "copyVideo") return copyVideo(store, route.accountId, body, dialect);
+  if (route.name === "listVideos") return listVideos(store, route.accountId, query, dialect);
   if (route.name === "createDownload" || route.name === "deleteDownload") {
     const type = route.type;
     if (!isDownloadType(type)) {
       return fail(400, {
         code: 10008,
-        message: `Invalid download type "${type}": must be one of default, audio`,
+        message: `Invalid download type "${type}": must be one of ${DOWNLOAD_TYPES.join(", ")}`,
         source: { pointer: "/download_type" },
       });
     }

@@ -3,21 +3,31 @@
  * paths, envelope, status codes, auth and rate limits, plus fault injection and out-of-band controls for tests.
  */
 import { randomBytes } from "node:crypto";
-import http from "node:http";
-import type { Socket } from "node:net";
+import type http from "node:http";
 import { performance } from "node:perf_hooks";
 import type { DownloadType, WireDownloads, WireDownloadStatus, WireVideo } from "../core/wire";
 import type { PresentedAuth } from "./auth";
 import type { Dialect } from "./dialect";
-import { type EmulatorOptions, resolveOptions } from "./options";
+import { checkDuration, type EmulatorOptions, resolveOptions } from "./options";
 import { presentedAuth, tokenRateKey } from "./auth";
 import { ERRORS, fail } from "./envelope";
 import type { FaultRule, RandomFailures } from "./faults";
 import { describeFault, FaultInjector } from "./faults";
 import type { RateWindowRecord } from "./ratelimit";
 import { RateLimiter } from "./ratelimit";
+import { DeliveryServer } from "./delivery";
+import { LocalServer } from "./listener";
 import { API_PREFIX, handleRoute, matchRoute, parsePath } from "./routes";
-import { ACTING_FAULTS, faultResponse, jsonResponse, type RawResponse, readBody, redactHeaders } from "./transport";
+import {
+  ACTING_FAULTS,
+  faultResponse,
+  jsonResponse,
+  type RawResponse,
+  readBody,
+  type RecordedRequest,
+  redactHeaders,
+  type ResponseListener,
+} from "./transport";
 import type { NewVideo, StoredDownload } from "./store";
 import { downloadState, HEX32, StreamStore } from "./store";
 
@@ -29,87 +39,74 @@ export type {
   PostShape,
   ProgressDialect,
   VideoDialect,
+  VideoListForm,
 } from "./dialect";
-export type { Fault, FaultRule, RandomFailures } from "./faults";
+export type { Fault, FaultRule, FaultTarget, RandomFailures } from "./faults";
 export type { EmulatorOptions } from "./options";
 export type { RateLimitConfig, RateWindowRecord } from "./ratelimit";
 export type { StoredDownload } from "./store";
-
-/** One request as the emulator saw it. */
-export interface RecordedRequest {
-  /** 1, 2, 3... from the emulator's start; not reset by `resetRequests`. */
-  seq: number;
-  method: string;
-  /** The decoded path without `/client/v4`, query or trailing slash. */
-  path: string;
-  /** The status sent; 0 while pending, or when no response was sent (reset, hang, dropResponse). */
-  status: number;
-  /** Arrival time by the emulator's clock, ms epoch. */
-  at: number;
-  /** The credential scheme presented, valid or not. */
-  auth: "bearer" | "key" | "none";
-  /** The fault applied, e.g. `status:503`, `reset`, `delay:100`. */
-  fault?: string;
-  /** All request headers (lowercase names) with `authorization` and `x-auth-key` values replaced by "[redacted]". */
-  headers: Record<string, string>;
-}
-
-/** Called once a request got its response (or its socket was reset); `durationMs` is wall time. */
-export type ResponseListener = (request: RecordedRequest, durationMs: number) => void;
+export type { RecordedRequest, ResponseListener } from "./transport";
 
 /** The emulator: an HTTP server on 127.0.0.1 plus controls for tests. Start one with `startEmulator`. */
 export class Emulator {
   /**
-   * The resolved options. `generationMs`, `videoReadyMs`, `rateLimit` and the dialect fields (`postShape`,
-   * `progress`, `emptyList`, `videoDialect`, `downloadDialect`) may be changed at run time: each request reads
-   * them anew.
+   * The resolved options. `generationMs`, `generationMsPerVideoSecond`, `videoReadyMs`, `videoDurationSeconds`,
+   * `downloadUrls`, `rateLimit` and the dialect fields (`postShape`, `progress`, `emptyList`, `videoDialect`,
+   * `downloadDialect`, `videoList`) may be changed at run time: each request reads them anew.
    */
   readonly options: Required<EmulatorOptions>;
-  /** Every request, in arrival order. */
+  /** Every API request, in arrival order. */
   readonly requests: RecordedRequest[] = [];
-  private readonly server: http.Server;
+  private readonly server: LocalServer;
   private readonly store: StreamStore;
+  private readonly delivery: DeliveryServer;
   private readonly faults = new FaultInjector();
   private readonly limiter = new RateLimiter();
-  private readonly sockets = new Set<Socket>();
-  private readonly timers = new Set<NodeJS.Timeout>();
   private readonly listeners = new Set<ResponseListener>();
   private seq = 0;
-  private boundPort = 0;
-  private closing: Promise<void> | undefined;
 
   /** Prefer `startEmulator`, which also listens. @throws RangeError on an invalid option. */
   constructor(options: EmulatorOptions = {}) {
     this.options = resolveOptions(options);
-    this.store = new StreamStore(this.options);
-    this.server = http.createServer((req, res) => this.onRequest(req, res));
-    this.server.on("connection", (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.on("close", () => this.sockets.delete(socket));
+    this.store = new StreamStore(this.options, () => this.delivery.origin);
+    this.delivery = new DeliveryServer({
+      store: this.store,
+      faults: this.faults,
+      now: () => this.options.now(),
+      nextSeq: () => ++this.seq,
+      port: this.options.deliveryPort,
+      finished: (record, durationMs) => this.listeners.forEach((listener) => listener(record, durationMs)),
     });
+    this.server = new LocalServer((req, res) => this.onRequest(req, res));
   }
 
   /** The port it listens on (0 before `listen`). */
   get port(): number {
-    return this.boundPort;
+    return this.server.port;
   }
 
   /** The API base URL, `http://127.0.0.1:<port>/client/v4`. */
   get baseUrl(): string {
-    return `http://127.0.0.1:${this.boundPort}${API_PREFIX}`;
+    return `http://127.0.0.1:${this.server.port}${API_PREFIX}`;
   }
 
-  /** Starts listening on 127.0.0.1 and the configured port. */
-  listen(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.server.once("error", reject);
-      this.server.listen(this.options.port, "127.0.0.1", () => {
-        this.server.off("error", reject);
-        const address = this.server.address();
-        this.boundPort = typeof address === "object" && address !== null ? address.port : this.options.port;
-        resolve();
-      });
-    });
+  /**
+   * The delivery server's origin, `http://127.0.0.1:<port>`, which serves `/<uid>/downloads/default.mp4` (and
+   * `audio.m4a`); download URLs name it with `downloadUrls: "emulator"`.
+   */
+  get deliveryOrigin(): string {
+    return this.delivery.origin;
+  }
+
+  /** Every request to the delivery server, in arrival order (not counted against the API's rate limit). */
+  get deliveryRequests(): RecordedRequest[] {
+    return this.delivery.requests;
+  }
+
+  /** Starts listening on 127.0.0.1 and the configured ports (the API's, then the delivery server's). */
+  async listen(): Promise<void> {
+    await this.server.listen(this.options.port);
+    await this.delivery.listen();
   }
 
   /** Adds a fault rule and returns it live (its `applied` count grows). Rules apply in the order added. */
@@ -127,7 +124,7 @@ export class Emulator {
     this.faults.setRandom(opts);
   }
 
-  /** Subscribes to finished requests (for logging); returns the unsubscribe function. */
+  /** Subscribes to finished requests, the delivery server's too (for logging); returns the unsubscribe function. */
   onResponse(listener: ResponseListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -138,16 +135,22 @@ export class Emulator {
    * @param opts.readyMs time until it is ready to stream, in ms (default `videoReadyMs`)
    * @param opts.state `"error"` makes a video whose processing failed
    * @param opts.requireSignedURLs the video view reports `requireSignedURLs: true` (default false)
+   * @param opts.durationSeconds its length (default `videoDurationSeconds`): its `duration` once ready, the size
+   *   of its files, and with `generationMsPerVideoSecond` its downloads' generation time
    */
   createVideo(
     accountId: string,
-    opts: { readyMs?: number; state?: "error"; requireSignedURLs?: boolean } = {},
+    opts: { readyMs?: number; state?: "error"; requireSignedURLs?: boolean; durationSeconds?: number } = {},
   ): string {
     if (!HEX32.test(accountId)) {
       throw new RangeError(`emulator: account id must be 32 lowercase hex characters (got "${accountId}")`);
     }
     const create: NewVideo = { failed: opts.state === "error", requireSignedURLs: opts.requireSignedURLs ?? false };
     if (opts.readyMs !== undefined) create.readyMs = opts.readyMs;
+    if (opts.durationSeconds !== undefined) {
+      checkDuration(opts.durationSeconds, "durationSeconds");
+      create.durationSeconds = opts.durationSeconds;
+    }
     return this.store.createVideo(accountId, create).uid;
   }
 
@@ -223,26 +226,21 @@ export class Emulator {
     return this.limiter.windows(tokenRateKey(token));
   }
 
-  /** Clears the request log (sequence numbers keep counting). */
+  /** Clears both request logs, the API's and the delivery server's (sequence numbers keep counting). */
   resetRequests(): void {
     this.requests.length = 0;
+    this.delivery.requests.length = 0;
   }
 
-  /** Stops the server and destroys every socket, hung ones included; safe to call twice. */
-  close(): Promise<void> {
-    this.closing ??= new Promise<void>((resolve) => {
-      for (const timer of this.timers) clearTimeout(timer);
-      this.timers.clear();
-      this.server.close(() => resolve());
-      for (const socket of this.sockets) socket.destroy();
-    });
-    return this.closing;
+  /** Stops both servers and destroys every socket, hung ones included; safe to call twice. */
+  async close(): Promise<void> {
+    await Promise.all([this.server.close(), this.delivery.close()]);
   }
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     const started = performance.now();
     const method = (req.method ?? "GET").toUpperCase();
-    const { path, segments } = parsePath(req.url ?? "/");
+    const { path, segments, query, rawQuery } = parsePath(req.url ?? "/");
     const auth = presentedAuth(req.headers, req.socket.remoteAddress ?? "unknown");
     const record: RecordedRequest = {
       seq: ++this.seq,
@@ -252,6 +250,7 @@ export class Emulator {
       at: this.options.now(),
       auth: auth.scheme,
       headers: redactHeaders(req.headers),
+      ...(rawQuery ? { query: rawQuery } : {}),
     };
     this.requests.push(record);
     const fault = this.faults.pick(method, path);
@@ -272,12 +271,12 @@ export class Emulator {
     }
     void readBody(req)
       .then(async (body) => {
-        if (fault?.kind === "delay") await this.sleep(fault.ms);
-        if (this.closing || body.outcome === "aborted") return;
+        if (fault?.kind === "delay") await this.server.sleep(fault.ms);
+        if (this.server.closed || body.outcome === "aborted") return;
         let response: RawResponse;
         if (body.outcome === "tooLarge") response = jsonResponse(fail(413, ERRORS.bodyTooLarge));
         else if (fault && !ACTING_FAULTS.has(fault.kind)) response = faultResponse(fault);
-        else response = this.apiResponse(method, segments, auth, body.text);
+        else response = this.apiResponse(method, segments, query, auth, body.text);
         if (fault?.kind === "rewriteResult" && response.status < 300) {
           response = jsonResponse({
             status: 200,
@@ -299,7 +298,13 @@ export class Emulator {
   }
 
   /** The API's own answer: rate limit first (every request counts), then routing, auth and the route. */
-  private apiResponse(method: string, segments: string[] | undefined, auth: PresentedAuth, body: string): RawResponse {
+  private apiResponse(
+    method: string,
+    segments: string[] | undefined,
+    query: URLSearchParams,
+    auth: PresentedAuth,
+    body: string,
+  ): RawResponse {
     const headers: Record<string, string> = {};
     const rateLimit = this.options.rateLimit;
     if (rateLimit !== false) {
@@ -312,7 +317,7 @@ export class Emulator {
     const rejected = auth.reject(this.options);
     if (rejected) return jsonResponse(rejected, headers);
     try {
-      return jsonResponse(handleRoute(this.store, route, body, this.dialect()), headers);
+      return jsonResponse(handleRoute(this.store, route, body, this.dialect(), query), headers);
     } catch (error) {
       console.error("emulator: handler failed:", error);
       return jsonResponse(fail(500, ERRORS.internal), headers);
@@ -321,8 +326,8 @@ export class Emulator {
 
   /** The dialect for the request being handled, from the options as they are now. */
   private dialect(): Dialect {
-    const { postShape, progress, emptyList, videoDialect, downloadDialect, now } = this.options;
-    return { postShape, progress, emptyList, video: videoDialect, download: downloadDialect, now: now() };
+    const { postShape, progress, emptyList, videoDialect, downloadDialect, videoList, now } = this.options;
+    return { postShape, progress, emptyList, video: videoDialect, download: downloadDialect, videoList, now: now() };
   }
 
   private send(res: http.ServerResponse, record: RecordedRequest, response: RawResponse): void {
@@ -335,16 +340,6 @@ export class Emulator {
       ...response.headers,
     });
     res.end(body);
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        resolve();
-      }, ms);
-      this.timers.add(timer);
-    });
   }
 }
 

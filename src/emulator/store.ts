@@ -11,6 +11,7 @@ import type {
   WireVideo,
   WireVideoState,
 } from "../core/wire";
+import { DOWNLOAD_TYPE_TABLE } from "../core/download-types";
 import { DOWNLOAD_TYPES } from "../core/wire";
 
 /** A download as the emulator stores it, with the timestamps (ms epoch) its state is computed from. */
@@ -28,7 +29,15 @@ export interface StoredVideo {
   accountId: string;
   uid: string;
   createdAt: number;
+  /**
+   * Its creation time in microseconds, the order of the video list and of its cursor: `createdAt` x 1000, moved
+   * on by one microsecond past the video created before it when both fall in the same millisecond, so that
+   * every video has its own `created` (Cloudflare's carry microseconds too).
+   */
+  createdMicros: number;
   readyAt: number;
+  /** The video's length, in seconds: its `duration` once ready, and its downloads' generation time and size. */
+  durationSeconds: number;
   /** Processing failed: the video stays in state `error` and never becomes ready to stream. */
   failed: boolean;
   meta: Record<string, string>;
@@ -37,17 +46,35 @@ export interface StoredVideo {
   downloads: Map<DownloadType, StoredDownload>;
 }
 
-/** The settings the store reads at the moment it creates something (they may change at run time). */
+/** The settings the store reads at the moment it creates or shows something (they may change at run time). */
 export interface StoreSettings {
   now: () => number;
   customerCode: string;
   generationMs: number;
+  /** Added to `generationMs` for each second of the video's duration. */
+  generationMsPerVideoSecond: number;
   videoReadyMs: number;
+  /** The duration of a video created without one, in seconds. */
+  videoDurationSeconds: number;
+  /** Whether download URLs name Cloudflare's delivery host or the emulator's own delivery server. */
+  downloadUrls: DownloadUrlHost;
 }
+
+/**
+ * Where download URLs point: `"cloudflare"` writes Cloudflare's form,
+ * `https://customer-<code>.cloudflarestream.com/<uid>/downloads/default.mp4`, which nothing here answers;
+ * `"emulator"` writes the emulator's delivery server, `http://127.0.0.1:<port>/<uid>/downloads/default.mp4`.
+ */
+export type DownloadUrlHost = "cloudflare" | "emulator";
+
+/** Every download URL host, for validation. */
+export const DOWNLOAD_URL_HOSTS: readonly DownloadUrlHost[] = ["cloudflare", "emulator"];
 
 /** What `createVideo` may set; the rest comes from the settings. */
 export interface NewVideo {
   readyMs?: number;
+  /** Seconds, > 0. @default the settings' `videoDurationSeconds` */
+  durationSeconds?: number;
   failed?: boolean;
   meta?: Record<string, string>;
   requireSignedURLs?: boolean;
@@ -62,8 +89,11 @@ interface FailurePlan {
 /** Matches an account id or a video uid: 32 lowercase hex characters. */
 export const HEX32 = /^[0-9a-f]{32}$/;
 
-/** The file name of each download type in its URL. */
-const FILE_NAMES: Record<DownloadType, string> = { default: "default.mp4", audio: "audio.m4a" };
+/** Bytes per second of video of each download type's file: an MP4 at about 2 Mbit/s, AAC audio at 128 kbit/s. */
+const FILE_BYTES_PER_SECOND: Record<DownloadType, number> = { default: 250_000, audio: 16_000 };
+
+/** The size of the uploaded video per second of it: 4,190,963 bytes for the default 12.5 s. */
+const VIDEO_BYTES_PER_SECOND = 335_277;
 
 /** Share of a video's processing time spent `queued` before it turns `inprogress`. */
 const QUEUED_SHARE = 0.2;
@@ -76,10 +106,6 @@ function percent(elapsed: number, total: number): number {
 }
 
 /** Tells whether a string is one of the download types. */
-export function isDownloadType(value: string): value is DownloadType {
-  return (DOWNLOAD_TYPES as readonly string[]).includes(value);
-}
-
 /** The status and progress of a stored download at time `at`. */
 export function downloadState(d: StoredDownload, at: number): { status: WireDownloadStatus; percentComplete: number } {
   const total = d.readyAt - d.createdAt;
@@ -96,17 +122,26 @@ export function downloadState(d: StoredDownload, at: number): { status: WireDown
 export class StreamStore {
   private readonly accounts = new Map<string, Map<string, StoredVideo>>();
   private failurePlans: FailurePlan[] = [];
+  private lastCreatedMicros = -Infinity;
 
-  constructor(private readonly settings: StoreSettings) {}
+  /** @param deliveryOrigin the emulator's delivery server, for `downloadUrls: "emulator"` */
+  constructor(
+    private readonly settings: StoreSettings,
+    private readonly deliveryOrigin: () => string = () => "http://127.0.0.1",
+  ) {}
 
   /** Creates a video and returns it; `readyMs` defaults to the current `videoReadyMs`. */
   createVideo(accountId: string, opts: NewVideo = {}): StoredVideo {
     const createdAt = this.settings.now();
+    const createdMicros = Math.max(createdAt * 1000, this.lastCreatedMicros + 1);
+    this.lastCreatedMicros = createdMicros;
     const video: StoredVideo = {
       accountId,
       uid: randomBytes(16).toString("hex"),
       createdAt,
+      createdMicros,
       readyAt: createdAt + (opts.readyMs ?? this.settings.videoReadyMs),
+      durationSeconds: opts.durationSeconds ?? this.settings.videoDurationSeconds,
       failed: opts.failed ?? false,
       meta: opts.meta ?? {},
       requireSignedURLs: opts.requireSignedURLs ?? false,
@@ -139,6 +174,20 @@ export class StreamStore {
     for (const videos of this.accounts.values()) yield* videos.values();
   }
 
+  /** Every video of one account. */
+  accountVideos(accountId: string): StoredVideo[] {
+    return [...(this.accounts.get(accountId)?.values() ?? [])];
+  }
+
+  /** The video with this uid in any account (the delivery host knows no account; uids are unique), or undefined. */
+  videoByUid(uid: string): StoredVideo | undefined {
+    for (const videos of this.accounts.values()) {
+      const video = videos.get(uid);
+      if (video) return video;
+    }
+    return undefined;
+  }
+
   /** Whether the video is ready to stream now (the precondition for creating downloads). */
   isReadyToStream(video: StoredVideo): boolean {
     return !video.failed && this.settings.now() >= video.readyAt;
@@ -150,11 +199,9 @@ export class StreamStore {
    */
   addDownload(video: StoredVideo, type: DownloadType, opts: { ready?: boolean } = {}): StoredDownload {
     const createdAt = this.settings.now();
-    const download: StoredDownload = {
-      type,
-      createdAt,
-      readyAt: opts.ready ? createdAt : createdAt + this.settings.generationMs,
-    };
+    const { generationMs, generationMsPerVideoSecond } = this.settings;
+    const generation = generationMs + Math.round(video.durationSeconds * generationMsPerVideoSecond);
+    const download: StoredDownload = { type, createdAt, readyAt: opts.ready ? createdAt : createdAt + generation };
     if (!opts.ready) {
       const plan = this.failurePlans.find((p) => p.remaining > 0 && p.types.has(type));
       if (plan) {
@@ -176,7 +223,14 @@ export class StreamStore {
 
   /** The public URL of a download, returned at once even while it is being generated. */
   downloadUrl(uid: string, type: DownloadType): string {
-    return `${this.customerOrigin()}/${uid}/downloads/${FILE_NAMES[type]}`;
+    const origin = this.settings.downloadUrls === "emulator" ? this.deliveryOrigin() : this.customerOrigin();
+    return `${origin}/${uid}/downloads/${DOWNLOAD_TYPE_TABLE[type].fileName}`;
+  }
+
+  /** The file a download URL serves: its size in bytes (from the video's duration) and its content type. */
+  downloadFile(video: StoredVideo, type: DownloadType): { bytes: number; contentType: string } {
+    const bytes = Math.round(video.durationSeconds * FILE_BYTES_PER_SECOND[type]);
+    return { bytes, contentType: DOWNLOAD_TYPE_TABLE[type].contentType };
   }
 
   /** One download as the API shows it now. */
@@ -224,7 +278,7 @@ export class StreamStore {
         }
       : { state, errorReasonCode: "", errorReasonText: "" };
     if (pctComplete !== undefined) status.pctComplete = pctComplete;
-    const created = new Date(video.createdAt).toISOString();
+    const created = microsTimestamp(video.createdMicros);
     return {
       uid: video.uid,
       creator: null,
@@ -237,7 +291,7 @@ export class StreamStore {
       created,
       modified: ready ? new Date(video.readyAt).toISOString() : created,
       scheduledDeletion: null,
-      size: ready ? 4190963 : 0,
+      size: ready ? Math.round(video.durationSeconds * VIDEO_BYTES_PER_SECOND) : 0,
       preview: `${origin}/${video.uid}/watch`,
       allowedOrigins: [],
       requireSignedURLs: video.requireSignedURLs,
@@ -245,7 +299,7 @@ export class StreamStore {
       uploadExpiry: null,
       maxSizeBytes: null,
       maxDurationSeconds: null,
-      duration: ready ? 12.5 : -1,
+      duration: ready ? video.durationSeconds : -1,
       input: ready ? { width: 1920, height: 1080 } : { width: -1, height: -1 },
       playback: {
         hls: `${origin}/${video.uid}/manifest/video.m3u8`,
@@ -260,4 +314,11 @@ export class StreamStore {
   private customerOrigin(): string {
     return `https://customer-${this.settings.customerCode}.cloudflarestream.com`;
   }
+}
+
+/** An RFC 3339 UTC time with microseconds, e.g. `2026-11-28T10:00:00.000001Z`. */
+export function microsTimestamp(micros: number): string {
+  const ms = Math.floor(micros / 1000);
+  const extra = String(micros - ms * 1000).padStart(3, "0");
+  return new Date(ms).toISOString().replace(/Z$/, `${extra}Z`);
 }

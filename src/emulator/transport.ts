@@ -8,6 +8,32 @@ import type { ApiResponse } from "./envelope";
 import { ERRORS, errorForStatus, fail } from "./envelope";
 import type { Fault } from "./faults";
 
+/** One request as the emulator saw it (on the API, or on the delivery server). */
+export interface RecordedRequest {
+  /** 1, 2, 3... from the emulator's start; not reset by `resetRequests`. */
+  seq: number;
+  method: string;
+  /** The decoded path without `/client/v4`, query or trailing slash. */
+  path: string;
+  /** The query string without its `?`, as sent, when there was one (e.g. `id=<uid>,<uid>&limit=2`). */
+  query?: string;
+  /** The status sent; 0 while pending, or when no response was sent (reset, hang, dropResponse). */
+  status: number;
+  /** Arrival time by the emulator's clock, ms epoch. */
+  at: number;
+  /** The credential scheme presented, valid or not. */
+  auth: "bearer" | "key" | "none";
+  /** The fault applied, e.g. `status:503`, `reset`, `delay:100`. */
+  fault?: string;
+  /** All request headers (lowercase names) with `authorization` and `x-auth-key` values replaced by "[redacted]". */
+  headers: Record<string, string>;
+  /** `"delivery"` for a request to the delivery server (a download file); absent for the API. */
+  host?: "delivery";
+}
+
+/** Called once a request got its response (or its socket was reset); `durationMs` is wall time. */
+export type ResponseListener = (request: RecordedRequest, durationMs: number) => void;
+
 /** The request body, or why there is none. */
 export type BodyOutcome = { outcome: "read"; text: string } | { outcome: "tooLarge" } | { outcome: "aborted" };
 

@@ -14,7 +14,7 @@ import {
   type SettingName,
   settingsFailures,
 } from "../core/settings";
-import { isSecret, type PropertyMap, secret, UNKNOWN } from "./values";
+import { isSecret, type PropertyMap, secret, UNKNOWN } from "./property-map";
 
 /** The Pulumi package name: config keys are `cloudflare-stream:<key>`. */
 export const PACKAGE = "cloudflare-stream";

@@ -24,6 +24,7 @@ import {
   UpdateResponse,
 } from "@pulumi/pulumi/proto/provider_pb";
 import { type OperationOptions, StreamDownloadOperations } from "../core/operations";
+import { DOWNLOAD_TYPES } from "../core/download-types";
 import type { ConfiguredValues } from "../core/settings";
 import type { StreamDownloadInputs, StreamDownloadOutputs } from "../core/types";
 import {
@@ -36,7 +37,7 @@ import {
 } from "./config";
 import { EngineLog } from "./engine-log";
 import { packageSchema, pluginVersion } from "./schema";
-import { type PropertyMap, unwrapSecrets, wrapSecrets } from "./values";
+import { type PropertyMap, unwrapSecrets, wrapSecrets } from "./property-map";
 
 /** The one resource type this package has. */
 export const STREAM_DOWNLOAD = "cloudflare-stream:index:StreamDownload";
@@ -112,7 +113,7 @@ function redact(text: string, secrets: readonly string[]): string {
 /** Secret inputs make their outputs secret; a secret video UID also hides the URLs, which contain it. */
 function outputSecrets(secrets: ReadonlySet<string>): Set<string> {
   const out = new Set(secrets);
-  if (secrets.has("identifier")) for (const type of ["default", "audio"]) out.add(type);
+  if (secrets.has("identifier")) for (const type of DOWNLOAD_TYPES) out.add(type);
   return out;
 }
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { CloudflareClient } from "../../src/core/client";
+import { CloudflareClient, type RetryNotice } from "../../src/core/client";
 import {
   AuthenticationError,
   CloudflareApiError,
@@ -207,11 +207,36 @@ describe("CloudflareClient", () => {
   });
 
   it("aborts a hung attempt after its timeout and retries it", async () => {
+    const notices: RetryNotice[] = [];
+    const onRetry = (n: RetryNotice) => notices.push(n);
+    // An answer that comes within the attempt's timeout is waited for: one request, no retry.
+    emulator.addFault({ path: "/downloads", fault: { kind: "delay", ms: 50 } });
+    await clientFor(emulator, { attemptTimeoutMs: 10_000, onRetry }).getDownloads(account, video);
+    assert.deepEqual(
+      emulator.requests.map((r) => [r.fault, r.status]),
+      [["delay:50", 200]],
+    );
+    assert.equal(notices.length, 0, "no retry");
+
+    // A hung attempt is aborted at its timeout, and retried after the policy's backoff (5 ms, no jitter).
+    emulator.resetRequests();
     emulator.addFault({ path: "/downloads", fault: { kind: "hang" } });
-    const started = Date.now();
-    await clientFor(emulator, { attemptTimeoutMs: 150 }).getDownloads(account, video);
-    assert.ok(Date.now() - started >= 150);
-    assert.equal(emulator.requests.filter((r) => r.path.endsWith("/downloads")).length, 2);
+    const clock = recordingClock();
+    await clientFor(emulator, { attemptTimeoutMs: 150, clock, random: () => 0, onRetry }).getDownloads(account, video);
+    assert.deepEqual(
+      emulator.requests.map((r) => [r.fault, r.status]),
+      [
+        ["hang", 0],
+        [undefined, 200],
+      ],
+    );
+    assert.deepEqual(
+      notices.map((n) => [n.attempt, n.delayMs]),
+      [[1, 5]],
+    );
+    assert.equal(notices[0]?.reason, "no answer within 150 ms");
+    assert.match(`${notices[0]?.method} ${notices[0]?.path}`, /^GET .*\/downloads$/);
+    assert.deepEqual(clock.sleeps, [5], "the retry waited what the policy computed, on the client's clock");
     emulator.addFault({ path: "/downloads", fault: { kind: "hang" }, times: Infinity });
     const error = await failure(
       clientFor(emulator, { attemptTimeoutMs: 50, retry: { maxAttempts: 2 } }).getDownloads(account, video),

@@ -11,6 +11,7 @@ import * as path from "node:path";
 import { main, parseArgs, UsageError } from "../../scripts/live-check";
 import { compareResults } from "../../scripts/live-check/shape";
 import { Redactor } from "../../scripts/live-check/transcript";
+import { type Clock, virtualClock } from "../../src/core/clock";
 import { type EmulatorOptions, startEmulator, type Emulator } from "../../src/emulator/server";
 import { cfId, TOKEN } from "../helpers/fixtures";
 
@@ -33,11 +34,15 @@ interface Run {
   err: string[];
 }
 
-/** Runs the command in this process. */
+/** The virtual clock of each stand-in on one (by its base URL): the one a run against it waits on. */
+const clocks = new Map<string, Clock>();
+
+/** Runs the command in this process, on the clock of the stand-in it talks to (when it has one). */
 async function runInProcess(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main(args, env, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  const clock = clocks.get(env.CLOUDFLARE_BASE_URL ?? "");
+  const code = await main(args, env, { out: (l) => out.push(l), err: (l) => err.push(l) }, undefined, clock);
   return { code, out, err };
 }
 
@@ -106,11 +111,23 @@ describe("live check", function () {
   const emulators: Emulator[] = [];
   let dir: string;
 
-  /** An emulator standing in for Cloudflare, with one video ready to stream. */
+  /**
+   * An emulator standing in for Cloudflare, with one video ready to stream. On virtual time (the default), it
+   * generates only as a run in this process waits on its clock: no real time, the same on a loaded machine. A
+   * run in a child process needs it on real time.
+   */
   async function standIn(
     options: EmulatorOptions = {},
+    time: "virtual" | "real" = "virtual",
   ): Promise<{ emulator: Emulator; account: string; video: string }> {
-    const emulator = await startEmulator({ token: TOKEN, generationMs: 1500, ...options });
+    const clock = time === "virtual" ? virtualClock() : undefined;
+    const emulator = await startEmulator({
+      token: TOKEN,
+      generationMs: 1500,
+      ...(clock ? { now: clock.now } : {}),
+      ...options,
+    });
+    if (clock) clocks.set(emulator.baseUrl, clock);
     emulators.push(emulator);
     const account = cfId();
     return { emulator, account, video: emulator.createVideo(account) };
@@ -296,7 +313,7 @@ describe("live check", function () {
     });
 
     it("on Ctrl-C while waiting, deletes what it created and exits 130", async () => {
-      const { emulator, account, video } = await standIn({ generationMs: 60_000 });
+      const { emulator, account, video } = await standIn({ generationMs: 60_000 }, "real");
       emulator.createDownload(account, video, "audio", { ready: true });
       const child = spawn(
         process.execPath,
@@ -339,7 +356,7 @@ describe("live check", function () {
   describe("the transcript", () => {
     it("holds every call, and neither the token, the account id, the video id nor the customer code", async () => {
       const customerCode = "abcdefgh12345678";
-      const { emulator, account, video } = await standIn({ customerCode });
+      const { emulator, account, video } = await standIn({ customerCode }, "real");
       const file = path.join(dir, "transcript.json");
       const run = await runProcess(
         ["--account", account, "--video", video, "--types", "default,audio", "--json", file],
@@ -418,8 +435,8 @@ describe("live check", function () {
     const email = "video-owner@example.org";
 
     /** A stand-in that accepts a token, or the key pair above, with a known customer code. */
-    async function privateStandIn(options: EmulatorOptions = {}) {
-      const s = await standIn({ customerCode, apiKey, email, ...options });
+    async function privateStandIn(options: EmulatorOptions = {}, time: "virtual" | "real" = "virtual") {
+      const s = await standIn({ customerCode, apiKey, email, ...options }, time);
       const secrets = { token: TOKEN, "API key": apiKey, email, "account id": s.account, "video uid": s.video };
       return { ...s, secrets: { ...secrets, "customer code": customerCode } };
     }
@@ -474,6 +491,37 @@ describe("live check", function () {
       assertNothingPrivate("a 403 at the first create", run, file, secrets);
     });
 
+    it("when a call is retried: the retry line names the call redacted, even if Cloudflare's message names the ids", async () => {
+      const { emulator, account, video, secrets } = await privateStandIn();
+      const said = `Try again: /accounts/${account}/stream/${video}/downloads is busy for ${email}`;
+      emulator.addFault({
+        method: "GET",
+        path: /\/downloads$/,
+        fault: {
+          kind: "status",
+          status: 503,
+          headers: { "retry-after": "0" },
+          body: JSON.stringify({
+            success: false,
+            errors: [{ code: 10001, message: said }],
+            messages: [],
+            result: null,
+          }),
+        },
+      });
+      const file = path.join(dir, "retried.json");
+      const run = await runInProcess(["--account", account, "--video", video, "--json", file], keyEnv(emulator));
+
+      assert.equal(run.code, 0, run.out.join("\n"));
+      assertNothingPrivate("a retried call", run, file, secrets);
+      const retries = run.out.filter((l) => l.startsWith("  retrying "));
+      assert.equal(retries.length, 1, run.out.join("\n"));
+      assert.match(
+        retries[0] ?? "",
+        /^ {2}retrying GET \/accounts\/<account>\/stream\/<video>\/downloads in 0 ms: .*503 .*Try again: \/accounts\/<account>\/stream\/<video>\/downloads is busy for <redacted>/,
+      );
+    });
+
     it("when the deadline passes before the downloads are ready", async () => {
       const { emulator, account, video, secrets } = await privateStandIn({ generationMs: 120_000 });
       const file = path.join(dir, "deadline.json");
@@ -490,7 +538,7 @@ describe("live check", function () {
     });
 
     it("on Ctrl-C while waiting (a real SIGINT to the command)", async () => {
-      const { emulator, account, video, secrets } = await privateStandIn({ generationMs: 120_000 });
+      const { emulator, account, video, secrets } = await privateStandIn({ generationMs: 120_000 }, "real");
       const file = path.join(dir, "interrupted.json");
       const child = spawn(
         process.execPath,

@@ -15,10 +15,13 @@ import {
   DiffResponse,
   GetSchemaRequest,
   ReadRequest,
+  UpdateRequest,
 } from "@pulumi/pulumi/proto/provider_pb";
+import { ResourceProviderClient } from "@pulumi/pulumi/proto/provider_grpc_pb";
 import { type Emulator, startEmulator } from "../../src/emulator/server";
-import { SECRET_SIG, SECRET_VALUE_SIG, UNKNOWN } from "../../src/native/values";
-import { cfId, TOKEN } from "../helpers/fixtures";
+import { serve } from "../../src/native/server";
+import { SECRET_SIG, SECRET_VALUE_SIG, UNKNOWN } from "../../src/native/property-map";
+import { cfId, FAST_POLL, TOKEN } from "../helpers/fixtures";
 import { call, pluginBinDir, type RunningPlugin, startPlugin } from "../helpers/plugin";
 import { REPO } from "../helpers/engine";
 
@@ -278,3 +281,235 @@ describe("pulumi-resource-cloudflare-stream over gRPC", function () {
     }
   });
 });
+
+/**
+ * A secret `accountId` or `identifier` stays out of every progress line and error of its resource, in each step
+ * that can name them: refresh, import, update and delete (create is tested above). The plugin runs in this
+ * process here, served over loopback gRPC, so that it polls and retries fast.
+ */
+describe("the plugin's refresh, import, update and delete with a secret accountId and identifier", function () {
+  this.timeout(60_000);
+  let emulator: Emulator;
+  let engine: Awaited<ReturnType<typeof startEngine>>;
+  let server: grpc.Server;
+  let client: ResourceProviderClient;
+  const account = cfId();
+  let video: string;
+
+  before(async () => {
+    emulator = await startEmulator({ token: TOKEN, generationMs: 100, rateLimit: false });
+    engine = await startEngine();
+    const served = await serve({
+      engineAddress: engine.address,
+      env: {},
+      operations: { poll: FAST_POLL, client: { retry: { baseDelayMs: 5, maxDelayMs: 20 }, attemptTimeoutMs: 2000 } },
+    });
+    server = served.server;
+    client = new ResourceProviderClient(`127.0.0.1:${served.port}`, grpc.credentials.createInsecure());
+    await call(
+      client,
+      "configure",
+      new ConfigureRequest().setArgs(struct({ apiToken: secret(TOKEN), baseUrl: emulator.baseUrl })),
+    );
+  });
+  after(async () => {
+    client?.close();
+    server?.forceShutdown();
+    engine?.close();
+    await emulator?.close();
+  });
+  beforeEach(() => {
+    emulator.clearFaults();
+    engine.logs.length = 0;
+    video = emulator.createVideo(account);
+  });
+
+  /** The inputs of a resource whose ids are both secret. */
+  const secretInputs = (downloadTypes = ["default", "audio"]) => ({
+    accountId: secret(account),
+    identifier: secret(video),
+    downloadTypes,
+    waitForReady: true,
+    readyTimeoutSeconds: 30,
+  });
+
+  /** Creates the resource as the engine does, and returns what the engine then records: id and properties. */
+  async function created(downloadTypes?: string[]): Promise<{ id: string; props: Struct }> {
+    const res = await call(
+      client,
+      "create",
+      new CreateRequest().setUrn(URN).setProperties(struct(secretInputs(downloadTypes))),
+    );
+    const props = res.getProperties();
+    assert.ok(props);
+    engine.logs.length = 0;
+    return { id: res.getId(), props };
+  }
+
+  /** Answers the next request matching `path` with a 503 and `Retry-After: 0`: the plugin logs a retry line. */
+  function oneRetry(method: string, path: RegExp | string): void {
+    emulator.addFault({ method, path, fault: { kind: "status", status: 503, headers: { "retry-after": "0" } } });
+  }
+
+  /** Every request matching `path` fails with a 403, whose message names the method and the path. */
+  function forbidden(method: string, path: RegExp | string): void {
+    emulator.addFault({ method, path, times: Infinity, fault: { kind: "status", status: 403 } });
+  }
+
+  /** The messages of the progress lines the engine received since the last reset. */
+  const lines = () => engine.logs.map((l) => l.message);
+
+  /** The error a call failed with, as the engine receives it (the gRPC status details). */
+  async function failure(promise: Promise<unknown>): Promise<string> {
+    const error = await promise.then(
+      () => assert.fail("expected the call to fail"),
+      (e: grpc.ServiceError) => e,
+    );
+    return error.details;
+  }
+
+  /** `texts` are not empty, say `[secret]` where they name the video or account, and never repeat either. */
+  function assertHidden(what: string, texts: string[], expected: RegExp[]): void {
+    const all = texts.join("\n");
+    for (const pattern of expected) assert.match(all, pattern, `${what}: ${all}`);
+    for (const text of texts) {
+      assert.ok(!text.includes(video), `${what} repeats the secret identifier: ${text}`);
+      assert.ok(!text.includes(account), `${what} repeats the secret accountId: ${text}`);
+    }
+  }
+
+  it("refresh: its retry lines, the line for a download gone, and its error say [secret]", async () => {
+    const { id, props } = await created();
+    emulator.deleteDownload(account, video, "audio");
+    oneRetry("GET", /\/downloads$/);
+    const read = await call(client, "read", new ReadRequest().setId(id).setUrn(URN).setProperties(props));
+    assert.equal(read.getId(), id);
+    assert.ok(!("audio" in (read.getProperties()?.toJavaScript() ?? {})), "the deleted download was dropped");
+    assertHidden("refresh's lines", lines(), [
+      /cloudflare: GET \/accounts\/\[secret\]\/stream\/\[secret\]\/downloads: .*; attempt 2 in /,
+      /StreamDownload \[secret\] audio: the download is gone from Cloudflare/,
+    ]);
+
+    forbidden("GET", /\/downloads$/);
+    const error = await failure(call(client, "read", new ReadRequest().setId(id).setUrn(URN).setProperties(props)));
+    assertHidden(
+      "refresh's error",
+      [error],
+      [
+        /Reading the downloads of video \[secret\]: Cloudflare API 403 Forbidden: GET \/accounts\/\[secret\]\/stream\/\[secret\]\//,
+      ],
+    );
+
+    emulator.clearFaults();
+    emulator.deleteVideo(account, video);
+    engine.logs.length = 0;
+    const gone = await call(client, "read", new ReadRequest().setId(id).setUrn(URN).setProperties(props));
+    assert.equal(gone.getId(), "");
+    assertHidden("refresh's line for a video gone", lines(), [/the video is gone from account \[secret\]/]);
+  });
+
+  it("refresh: hides the ids when only the recorded inputs mark them secret", async () => {
+    const { id, props } = await created();
+    const plainProps = struct(unwrapped(props));
+    emulator.deleteDownload(account, video, "audio");
+    const read = await call(
+      client,
+      "read",
+      new ReadRequest().setId(id).setUrn(URN).setProperties(plainProps).setInputs(struct(secretInputs())),
+    );
+    assert.equal(read.getId(), id);
+    assertHidden("refresh's lines", lines(), [/StreamDownload \[secret\] audio: the download is gone/]);
+  });
+
+  it("import (no prior state): its retry lines and its error say [secret] for ids its inputs mark secret", async () => {
+    emulator.createDownload(account, video, "default", { ready: true });
+    const id = `${account}/${video}`;
+    const inputs = struct(secretInputs(["default"]));
+    oneRetry("GET", /\/downloads$/);
+    const read = await call(client, "read", new ReadRequest().setId(id).setUrn(URN).setInputs(inputs));
+    assert.equal(read.getId(), id);
+    assert.deepEqual(read.getInputs()?.toJavaScript().downloadTypes, ["default"], "the download was adopted");
+    assertHidden("import's lines", lines(), [
+      /cloudflare: GET \/accounts\/\[secret\]\/stream\/\[secret\]\/downloads: /,
+    ]);
+
+    forbidden("GET", `/stream/${video}`);
+    const error = await failure(call(client, "read", new ReadRequest().setId(id).setUrn(URN).setInputs(inputs)));
+    assertHidden("import's error", [error], [/Reading the downloads of video \[secret\]: Cloudflare API 403/]);
+  });
+
+  it("update: its progress lines, retry lines and errors say [secret]", async () => {
+    const { id, props } = await created(["default"]);
+    oneRetry("POST", "/downloads/audio");
+    const updated = await call(
+      client,
+      "update",
+      new UpdateRequest()
+        .setId(id)
+        .setUrn(URN)
+        .setOlds(props)
+        .setNews(struct(secretInputs(["default", "audio"]))),
+    );
+    const outs = updated.getProperties()?.toJavaScript() as Record<string, { value?: { status?: string } }>;
+    assert.equal(outs.audio?.value?.status, "ready", "the audio download was added");
+    assertHidden("update's lines", lines(), [
+      /cloudflare: POST \/accounts\/\[secret\]\/stream\/\[secret\]\/downloads\/audio: .*; attempt 2 in /,
+      /StreamDownload \[secret\]: .*ready after/,
+    ]);
+
+    forbidden("DELETE", "/downloads/audio");
+    const error = await failure(
+      call(
+        client,
+        "update",
+        new UpdateRequest()
+          .setId(id)
+          .setUrn(URN)
+          .setOlds(updated.getProperties())
+          .setNews(struct(secretInputs(["default"]))),
+      ),
+    );
+    assertHidden(
+      "update's error",
+      [error],
+      [
+        /Could not delete the downloads of video \[secret\]: audio: Cloudflare API 403 Forbidden: DELETE \/accounts\/\[secret\]\/stream\/\[secret\]\/downloads\/audio/,
+      ],
+    );
+  });
+
+  it("delete: its retry lines and its error say [secret]", async () => {
+    const { id, props } = await created(["default"]);
+    forbidden("DELETE", "/downloads/default");
+    const error = await failure(call(client, "delete", new DeleteRequest().setId(id).setUrn(URN).setProperties(props)));
+    assertHidden(
+      "delete's error",
+      [error],
+      [
+        /Could not delete the downloads of video \[secret\]: default: Cloudflare API 403 Forbidden: DELETE \/accounts\/\[secret\]\//,
+      ],
+    );
+
+    emulator.clearFaults();
+    oneRetry("DELETE", "/downloads/default");
+    engine.logs.length = 0;
+    await call(client, "delete", new DeleteRequest().setId(id).setUrn(URN).setProperties(props));
+    assert.deepEqual(emulator.storedDownloads(account, video), []);
+    assertHidden("delete's lines", lines(), [
+      /cloudflare: DELETE \/accounts\/\[secret\]\/stream\/\[secret\]\/downloads\/default: .*; attempt 2 in /,
+    ]);
+  });
+});
+
+/** A Struct's values with every secret unwrapped: properties as a state written without secrets holds them. */
+function unwrapped(props: Struct): Record<string, unknown> {
+  const plain: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(props.toJavaScript())) {
+    const wrapped = value as { [SECRET_SIG]?: string; value?: unknown } | null;
+    plain[key] =
+      wrapped !== null && typeof wrapped === "object" && wrapped[SECRET_SIG] === SECRET_VALUE_SIG
+        ? wrapped.value
+        : value;
+  }
+  return plain;
+}

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { CloudflareClient, type RetryNotice } from "../../src/core/client";
 import { RateLimitedError } from "../../src/core/errors";
-import { type Clock, RequestLimiter } from "../../src/core/limiter";
+import { type RateBudget, RequestLimiter } from "../../src/core/limiter";
+import type { Clock } from "../../src/core/clock";
 import { DEFAULT_RETRY_POLICY } from "../../src/core/retry";
-import { type Emulator, startEmulator } from "../../src/emulator/server";
+import type { Credentials } from "../../src/core/client";
+import { type Emulator, type RecordedRequest, startEmulator } from "../../src/emulator/server";
 import { cfId, inputsFor, providerFor, TOKEN } from "../helpers/fixtures";
 
 /**
@@ -153,5 +155,99 @@ describe("sharing Cloudflare's rate limit", () => {
       provider.lines.some((line) => /a block without Retry-After/.test(line)),
       "the retry lines say why",
     );
+  });
+});
+
+/**
+ * Every client of one credential in a process shares one limiter, whichever resource (or copy of the provider)
+ * made it: the operations make a client per call, and find its limiter by a fingerprint of the credential and
+ * the endpoint. Seen here through the dynamic provider against the emulator, with a budget of one request in
+ * flight at a time: requests that share a limiter never overlap at the emulator.
+ */
+describe("one limiter per credential, shared by every resource in the process", function () {
+  this.timeout(60_000);
+  let emulator: Emulator;
+  const account = cfId();
+  /** One request in flight at a time, and windows too wide to hold anything back. */
+  const ONE_AT_A_TIME: RateBudget = { windows: [{ requests: 1000, windowMs: 300_000 }], maxConcurrent: 1 };
+  const KEY: Credentials = { kind: "key", apiKey: "test-key", email: "test@example.com" };
+
+  beforeEach(async () => {
+    emulator = await startEmulator({ token: TOKEN, rateLimit: false });
+  });
+  afterEach(() => emulator.close());
+
+  /** A provider as the engine deserializes one per resource: its own operations, its own client per call. */
+  function provider(credentials: Credentials, client: { attemptTimeoutMs?: number } = {}) {
+    return providerFor(emulator, {
+      settings: () => ({ baseUrl: emulator.baseUrl, credentials, budget: ONE_AT_A_TIME }),
+      client: { retry: { baseDelayMs: 5, maxDelayMs: 20 }, attemptTimeoutMs: 1000, ...client },
+    });
+  }
+
+  /** A video with a ready default download, and the state a refresh of it starts from. */
+  async function recorded() {
+    const video = emulator.createVideo(account);
+    emulator.createDownload(account, video, "default", { ready: true });
+    const { id, outs } = await provider({ kind: "token", token: TOKEN }).create(inputsFor(account, video));
+    return { id, outs };
+  }
+
+  /** Pairs of requests the emulator was serving at the same time: for each answer, those still unanswered. */
+  function overlapsOf(emulator: Emulator): Array<[number, number]> {
+    const overlaps: Array<[number, number]> = [];
+    emulator.onResponse((done: RecordedRequest) => {
+      for (const other of emulator.requests)
+        if (other !== done && other.status === 0) overlaps.push([done.seq, other.seq]);
+    });
+    return overlaps;
+  }
+
+  it("two resources with one token never have requests in flight together beyond the budget", async () => {
+    const [first, second] = [await recorded(), await recorded()];
+    const overlaps = overlapsOf(emulator);
+    // Each request takes 100 ms at the emulator: two limiters would let the two refreshes overlap.
+    emulator.addFault({ times: Infinity, fault: { kind: "delay", ms: 100 } });
+    emulator.resetRequests();
+    const token: Credentials = { kind: "token", token: TOKEN };
+    const results = await Promise.all([
+      provider(token).read(first.id, first.outs),
+      provider(token).read(second.id, second.outs),
+    ]);
+    assert.deepEqual(
+      results.map((r) => r.id),
+      [first.id, second.id],
+    );
+    assert.equal(emulator.requests.length, 4, "each refresh read the list and the video");
+    assert.ok(emulator.requests.every((r) => r.status === 200));
+    assert.deepEqual(overlaps, [], "one request at a time, across both resources");
+  });
+
+  it("another credential has its own limiter: its requests do not wait for the token's", async () => {
+    const { id, outs } = await recorded();
+    // The token's next request hangs at the emulator for 20 s (its attempt timeout): with one limiter for both
+    // credentials, it would hold the only slot, and the token's other request would go before the key's.
+    const hung = emulator.addFault({ method: "GET", fault: { kind: "hang" } });
+    const held = provider({ kind: "token", token: TOKEN }, { attemptTimeoutMs: 20_000 })
+      .read(id, outs)
+      .then(
+        () => "settled",
+        () => "settled",
+      );
+    while (hung.applied === 0) await new Promise((r) => setImmediate(r));
+
+    const other = await provider(KEY).read(id, outs);
+    assert.equal(other.id, id);
+    const after = emulator.requests.slice(emulator.requests.findIndex((r) => r.fault === "hang") + 1);
+    assert.deepEqual(
+      after.map((r) => [r.auth, r.status]),
+      [
+        ["key", 200],
+        ["key", 200],
+      ],
+      "while the token's request hung, the key's refresh went through, and nothing of the token's",
+    );
+    await emulator.close(); // ends the hung request
+    assert.equal(await held, "settled");
   });
 });

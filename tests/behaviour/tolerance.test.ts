@@ -96,7 +96,7 @@ describe("reading Cloudflare tolerantly, through the provider", () => {
     );
     assert.match(error.message, /The default download of video [0-9a-f]{32} disappeared while being generated/);
     assert.match(error.message, /cloudflare\.StreamDownload/);
-    assert.match(error.message, /Switching from cloudflare\.StreamDownload/);
+    assert.match(error.message, /docs\/switching\.md/);
     assert.match(error.message, /The audio download this step created was deleted again|deleted again/);
     const left = emulator.allDownloads().filter((d) => d.uid === video);
     assert.deepEqual(left, [], "the audio download it created was rolled back");

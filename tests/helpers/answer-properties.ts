@@ -1,6 +1,6 @@
 /**
  * The properties that generated answers must keep, shared by the fixed-seed run in `npm test`
- * (tests/behaviour/answers.test.ts) and the longer random one (`npm run fuzz`, scripts/fuzz.ts).
+ * (tests/unit/answers.test.ts and tests/behaviour/answers.test.ts) and the longer random one (`npm run fuzz`, scripts/fuzz.ts).
  *
  * Invariants: nothing fails with anything but a `StreamDownloadError` (no `TypeError`, no crash), and a failure
  * names the call (method and path) whose answer it could not read; a `ready` download always has a URL one can
@@ -10,10 +10,11 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { readDownloadsResult, readEnvelope, type ResponseHead } from "../../src/core/client";
+import { parseDownloadsResult, unwrapEnvelope, type ResponseHead } from "../../src/core/client";
 import { CloudflareApiError, StreamDownloadError, UnexpectedResponseError } from "../../src/core/errors";
 import { StreamDownloadOperations } from "../../src/core/operations";
-import { isUsable, type LiveDownload, readCreateHint, readVideo } from "../../src/core/read";
+import { isUsable } from "../../src/core/download-state";
+import { type LiveDownload, parseCreateHint, parseVideo } from "../../src/core/parse";
 import { DOWNLOAD_TYPES, type DownloadType, type StreamDownloadOutputs } from "../../src/core/types";
 import type { Credentials } from "../../src/core/client";
 import { type Emulator, startEmulator } from "../../src/emulator/server";
@@ -41,9 +42,9 @@ export interface AnswerProperty {
   property(context: PropertyContext): fc.IRawProperty<unknown[], boolean>;
 }
 
-/** What the operation properties share across runs: one emulator. */
+/** What the operation properties share across runs: one emulator (none for the reader's properties). */
 export interface PropertyContext {
-  emulator: Emulator;
+  emulator?: Emulator;
 }
 
 function head(answer: Answer): ResponseHead {
@@ -116,7 +117,7 @@ export function checkDownload(d: LiveDownload, where: string): void {
 /** Reads an answer as the client does; the result, or the failure after checking it. */
 function read(answer: Answer, method: string, path: string): { result: unknown } | undefined {
   try {
-    return { result: readEnvelope(method, path, head(answer), answer.text, NOW) };
+    return { result: unwrapEnvelope(method, path, head(answer), answer.text, NOW) };
   } catch (error) {
     checkFailure(error, { method, path });
     return undefined;
@@ -140,7 +141,7 @@ export const READER_PROPERTIES: AnswerProperty[] = [
         const empty = result === undefined || result === null || (Array.isArray(result) && result.length === 0);
         let list;
         try {
-          list = readDownloadsResult("GET", LIST_PATH, result);
+          list = parseDownloadsResult("GET", LIST_PATH, result);
         } catch (error) {
           checkFailure(error, { method: "GET", path: LIST_PATH });
           assert.ok(!isObject(result) && !empty, "an object, or an empty form, is always a list");
@@ -170,7 +171,7 @@ export const READER_PROPERTIES: AnswerProperty[] = [
       fc.property(answers(videoResult), (answer) => {
         const read_ = read(answer, "GET", VIDEO_PATH);
         if (!read_) return true;
-        const video = readVideo(read_.result);
+        const video = parseVideo(read_.result);
         assert.ok([true, false, undefined].includes(video.readyToStream));
         assert.equal(typeof video.requireSignedURLs, "boolean");
         if (video.state !== undefined) assert.equal(video.state, video.state.toLowerCase());
@@ -192,7 +193,7 @@ export const READER_PROPERTIES: AnswerProperty[] = [
         const path = `${LIST_PATH}/${type}`;
         const read_ = read(answer, "POST", path);
         if (!read_) return true;
-        const hint = readCreateHint(read_.result, type);
+        const hint = parseCreateHint(read_.result, type);
         if (hint !== undefined) checkDownload(hint, `hint ${type}`);
         return true;
       }),
@@ -313,7 +314,10 @@ function operationProperty(
     name,
     runs,
     unit: "operations",
-    property: ({ emulator }) => fc.asyncProperty(scenario(ops, calls, once), (s) => operate(emulator, s)),
+    property: ({ emulator }) => {
+      if (!emulator) throw new Error(`the property "${name}" runs over HTTP: give it an emulator`);
+      return fc.asyncProperty(scenario(ops, calls, once), (s) => operate(emulator, s));
+    },
   };
 }
 

@@ -1,6 +1,6 @@
 /**
  * Generated Cloudflare answers, for the property-based tests of the reader and of whole operations
- * (tests/behaviour/answers.test.ts, and `npm run fuzz`). Each answer starts from a documented shape and is bent the ways a
+ * (tests/unit/answers.test.ts and tests/behaviour/answers.test.ts, and `npm run fuzz`). Each answer starts from a documented shape and is bent the ways a
  * real API, a proxy or a future version might bend it: fields missing, null, of another type, renamed, extra or
  * reordered; numbers as strings; statuses and download types nobody documents; empty and huge values; bodies
  * that are not JSON at all.

@@ -3,7 +3,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { CloudflareClient, type ClientOptions } from "../../src/core/client";
-import { type Clock, RequestLimiter } from "../../src/core/limiter";
+import { RequestLimiter } from "../../src/core/limiter";
+import { type Clock } from "../../src/core/clock";
 import type { StreamDownloadInputs } from "../../src/core/types";
 import { StreamDownloadProvider } from "../../src/dynamic/provider";
 import { DEFAULT_RATE_BUDGET } from "../../src/core/limiter";

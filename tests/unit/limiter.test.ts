@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { type Clock, RequestLimiter, sharedLimiter } from "../../src/core/limiter";
+import { RequestLimiter, sharedLimiter } from "../../src/core/limiter";
+import { type Clock } from "../../src/core/clock";
 import type { ServerQuota } from "../../src/core/ratelimit-headers";
 
 /** A promise with a flag saying whether it has settled. */

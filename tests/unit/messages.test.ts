@@ -74,13 +74,17 @@ describe("retry lines", () => {
       errors: [{ code: 971, message: "Please wait and consider throttling your request speed" }],
     });
     assert.equal(
-      retryLine(notice(error, { attempt: 3, delayMs: 10000, block: true })),
-      `cloudflare: GET ${PATH}: 429 Too Many Requests: [971] Please wait and consider throttling your request speed; ` +
-        `a block without Retry-After: every request of the token waits; attempt 4 in 10.0s`,
+      // As the client words a block's reason (tests/behaviour/rate-sharing.test.ts checks that it does).
+      retryLine({
+        ...notice(error, { attempt: 3, delayMs: 10000, block: true }),
+        reason: `${attemptFailure(error)} (a block without Retry-After)`,
+      }),
+      `cloudflare: GET ${PATH}: 429 Too Many Requests: [971] Please wait and consider throttling your request speed ` +
+        `(a block without Retry-After); every request of the token waits; attempt 4 in 10.0s`,
     );
   });
 
-  it("quote a body that is not Cloudflare's JSON by what it is, and cut a long error at 100 characters", () => {
+  it("quote a body that is not Cloudflare's JSON by what it is, and cut a long error as error messages do", () => {
     const html = CloudflareApiError.generate({
       status: 502,
       method: "GET",
@@ -98,7 +102,7 @@ describe("retry lines", () => {
       path: PATH,
       errors: [{ code: 1, message: "x".repeat(5000) }],
     });
-    assert.equal(attemptFailure(long), `500 Internal Server Error: [1] ${"x".repeat(100)}`);
+    assert.equal(attemptFailure(long), `500 Internal Server Error: [1] ${"x".repeat(300)}… (cut)`);
   });
 });
 

@@ -8,7 +8,9 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import ts from "typescript";
 import { ENV_VARS } from "../../src/core/settings";
-import { DEFAULT_DOWNLOAD_TYPES, DEFAULT_READY_TIMEOUT_SECONDS, DOWNLOAD_TYPES } from "../../src/core/types";
+import { DOWNLOAD_TYPE_TABLE, DOWNLOAD_TYPES } from "../../src/core/download-types";
+import { DEFAULT_DOWNLOAD_TYPES, DEFAULT_READY_TIMEOUT_SECONDS } from "../../src/core/types";
+import { DOWNLOAD_STATUSES } from "../../src/core/wire";
 import { CONFIG_NAMES, SECRET_CONFIG } from "../../src/native/config";
 import { STREAM_DOWNLOAD } from "../../src/native/server";
 import { REPO } from "../helpers/engine";
@@ -34,7 +36,7 @@ const schema = JSON.parse(readFileSync(path.join(REPO, "schema.json"), "utf8")) 
   config: { variables: Record<string, SchemaProperty> };
   provider: { inputProperties: Record<string, SchemaProperty> };
   resources: Record<string, ObjectSpec & { inputProperties: Record<string, SchemaProperty>; requiredInputs: string[] }>;
-  types: Record<string, ObjectSpec & { enum?: { value: string }[] }>;
+  types: Record<string, ObjectSpec & { enum?: { value: string; description?: string }[] }>;
 };
 
 /** One property of a TypeScript interface: optional or not, its type as text, its `@default` tag. */
@@ -58,10 +60,12 @@ function interfaceProperties(file: string, name: string): Record<string, TsPrope
   const type = checker.getTypeAtLocation(decl);
   const out: Record<string, TsProperty> = {};
   for (const prop of checker.getPropertiesOfType(type)) {
+    // A property of a mapped type (one per download type) has no declaration of its own.
     const propDecl = prop.declarations?.[0];
-    assert.ok(propDecl);
-    let propType = checker.getNonNullableType(checker.getTypeOfSymbolAtLocation(prop, propDecl));
-    const tag = ts.getJSDocTags(propDecl).find((t) => t.tagName.text === "default");
+    let propType = checker.getNonNullableType(
+      propDecl ? checker.getTypeOfSymbolAtLocation(prop, propDecl) : checker.getTypeOfSymbol(prop),
+    );
+    const tag = propDecl ? ts.getJSDocTags(propDecl).find((t) => t.tagName.text === "default") : undefined;
     // A union of documented strings that also admits any string (like DownloadStatus) is a string in the schema.
     if (propType.isUnion() && checker.isTypeAssignableTo(checker.getStringType(), propType)) {
       propType = checker.getStringType();
@@ -151,12 +155,20 @@ describe("schema.json", () => {
     assert.ok(info);
     assert.deepEqual(typesOf(info.properties), Object.fromEntries(Object.entries(tsInfo).map(([k, v]) => [k, v.type])));
     assert.deepEqual([...(info.required ?? [])].sort(), required(tsInfo));
-    for (const status of ["ready", "inprogress", "error"])
+    for (const status of DOWNLOAD_STATUSES)
       assert.match(info.properties.status?.description ?? "", new RegExp(`"${status}"`));
+  });
+
+  it("has one enum value and one output per row of the download-type table, in its order, with its description", () => {
+    const values = schema.types["cloudflare-stream:index:DownloadType"]?.enum ?? [];
     assert.deepEqual(
-      schema.types["cloudflare-stream:index:DownloadType"]?.enum?.map((e) => e.value),
-      [...DOWNLOAD_TYPES],
+      values.map((e) => [e.value, e.description]),
+      DOWNLOAD_TYPES.map((type) => [type, DOWNLOAD_TYPE_TABLE[type].description]),
     );
+    for (const type of DOWNLOAD_TYPES) {
+      assert.equal(resource?.properties[type]?.$ref, "#/types/cloudflare-stream:index:DownloadInfo", type);
+      assert.ok(outputs[type]?.optional, `${type} is an optional output`);
+    }
   });
 
   it("has the plugin's config keys as config variables and provider inputs, credentials secret, each with its env var", () => {

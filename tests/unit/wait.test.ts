@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import type { Clock } from "../../src/core/limiter";
-import { type Look, pause, waitUntil } from "../../src/core/wait";
-import { DEFAULT_POLL_POLICY, nextPollDelayForAllMs, type PollPolicy } from "../../src/core/waiter";
+import type { Clock } from "../../src/core/clock";
+import { DownloadList, type Look, MISSING_READS_BEFORE_GONE, pause, waitUntil } from "../../src/core/wait";
+import { DEFAULT_POLL_POLICY, nextPollDelayForAllMs, type PollPolicy } from "../../src/core/poll-policy";
 
 /** A clock whose sleeps pass at once, moving its time forward by what was asked; each sleep is recorded. */
 function steppingClock(start = 1_000_000): Clock & { sleeps: number[] } {
@@ -135,14 +135,86 @@ describe("the waiting loop", () => {
     assert.deepEqual(clock.sleeps, []);
   });
 
-  it("pause resolves at once for an aborted signal, and at the abort for a pending one", async () => {
-    const never: Clock = { now: () => 0, sleep: () => new Promise<void>(() => undefined) };
+  it("pause sleeps on the clock; an aborted signal skips the sleep, and an abort ends a pending one", async () => {
+    /** A clock whose sleeps end only when the test wakes them; each asked duration is recorded. */
+    const sleeps: number[] = [];
+    const wakers: Array<() => void> = [];
+    const held: Clock = {
+      now: () => 0,
+      sleep: (ms) => {
+        sleeps.push(ms);
+        return new Promise<void>((resolve) => wakers.push(resolve));
+      },
+    };
+    /** Whether `promise` has settled once everything already queued has run (no timer involved). */
+    const settled = async (promise: Promise<void>): Promise<boolean> => {
+      let done = false;
+      void promise.then(() => (done = true));
+      await new Promise((resolve) => setImmediate(resolve));
+      return done;
+    };
+
+    const plain = pause(held, 1500);
+    assert.equal(await settled(plain), false, "without a signal, it waits for the clock");
+    wakers.shift()?.();
+    assert.equal(await settled(plain), true, "and ends when the clock wakes");
+
     const aborted = new AbortController();
     aborted.abort();
-    await pause(never, 60_000, aborted.signal);
+    assert.equal(await settled(pause(held, 60_000, aborted.signal)), true, "an aborted signal: at once");
+    assert.deepEqual(sleeps, [1500], "without asking the clock to sleep");
+
     const later = new AbortController();
-    const pausing = pause(never, 60_000, later.signal);
+    const pausing = pause(held, 60_000, later.signal);
+    assert.equal(await settled(pausing), false, "a pending signal: it sleeps");
+    assert.deepEqual(sleeps, [1500, 60_000]);
     later.abort();
-    await pausing;
+    assert.equal(await settled(pausing), true, "until the abort, before the clock wakes");
+  });
+});
+
+describe("the downloads list over successive reads", () => {
+  const URL = "https://customer-abc.cloudflarestream.com/uid/downloads/default.mp4";
+
+  it("lets the newest read win for every type it lists", () => {
+    const list = new DownloadList(
+      ["default", "audio"],
+      { default: { status: "inprogress", percentComplete: 10 } },
+      true,
+    );
+    list.take({ default: { status: "ready", url: URL }, audio: { status: "inprogress", percentComplete: 5 } });
+    assert.deepEqual(list.live, {
+      default: { status: "ready", url: URL },
+      audio: { status: "inprogress", percentComplete: 5 },
+    });
+    assert.equal(list.reads, 2);
+  });
+
+  it("keeps what the last read that listed a type said when a newer read misses it, counting the miss", () => {
+    const list = new DownloadList(["default", "audio"], {}, false);
+    list.take({ default: { status: "inprogress", percentComplete: 50 }, audio: { status: "ready", url: URL } });
+    list.take({ default: { status: "inprogress", percentComplete: 70 } });
+    assert.deepEqual(list.live.audio, { status: "ready", url: URL });
+    assert.equal(list.missed("audio"), true);
+    assert.equal(list.gone("audio"), false, "one miss is a list that lags");
+    assert.equal(list.missed("default"), false);
+  });
+
+  it(`calls a type gone after ${MISSING_READS_BEFORE_GONE} reads in a row miss it, and not when a read in between lists it`, () => {
+    const list = new DownloadList(["default"], {}, true);
+    assert.equal(list.gone("default"), false, "a read of the list counts a miss");
+    list.take({ default: { status: "inprogress" } });
+    list.take({});
+    assert.equal(list.gone("default"), false);
+    list.take({});
+    assert.equal(list.gone("default"), true);
+  });
+
+  it("does not count what create's answers said as a read of the list", () => {
+    const list = new DownloadList(["default"], {}, false);
+    assert.equal(list.reads, 0);
+    assert.equal(list.missed("default"), false);
+    list.take({});
+    assert.equal(list.gone("default"), false, "one read missed it");
   });
 });

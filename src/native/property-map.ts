@@ -6,7 +6,7 @@
  * secrets on the way in, remembers which top-level properties held one, and wraps them again on the way out.
  */
 
-import { isSecret, SECRET_SIG, SECRET_VALUE_SIG, UNKNOWN, unwrapDeep } from "../core/values";
+import { isSecret, SECRET_SIG, SECRET_VALUE_SIG, UNKNOWN, unwrapDeep } from "../core/pulumi-values";
 
 export { isSecret, SECRET_SIG, SECRET_VALUE_SIG, UNKNOWN };
 

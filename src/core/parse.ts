@@ -11,12 +11,9 @@
  */
 import { DOWNLOAD_TYPES, type DownloadType } from "./wire";
 
-/** The statuses Cloudflare documents for a download. Any other string is read as "still in progress". */
-export const DOCUMENTED_DOWNLOAD_STATUSES = ["ready", "inprogress", "error"] as const;
-
 /** One download as far as Cloudflare told us. */
 export interface LiveDownload {
-  /** Lowercase, as sent; `unknown` when Cloudflare sent none. Only `ready` and `error` end a wait. */
+  /** Lowercase, as sent; `unknown` when Cloudflare sent none. What it means is decided in download-state.ts. */
   status: string;
   /** 0 to 100, or undefined when not sent or not a number. */
   percentComplete?: number;
@@ -39,6 +36,8 @@ export interface LiveVideo {
   errorReason?: string;
   /** Whether playback and downloads need a signed token; false when the field is absent (its default). */
   requireSignedURLs: boolean;
+  /** `duration`, in seconds, once Cloudflare knows it; undefined while it sends -1 ("unknown") or nothing usable. */
+  durationSeconds?: number;
 }
 
 type Json = Record<string, unknown>;
@@ -48,12 +47,12 @@ function isObject(value: unknown): value is Json {
 }
 
 /** A percentage from a number or a numeric string, clamped to 0-100; undefined when it is neither. */
-export function readPercent(value: unknown): number | undefined {
+export function parsePercent(value: unknown): number | undefined {
   const n = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : NaN;
   return Number.isFinite(n) ? Math.min(100, Math.max(0, n)) : undefined;
 }
 
-function readString(value: unknown): string | undefined {
+function parseString(value: unknown): string | undefined {
   return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
 }
 
@@ -63,8 +62,8 @@ const MAX_STATUS_CHARS = 64;
 const MAX_REASON_CHARS = 300;
 
 /** A status, lowercase; `unknown` when absent, not a string, too long or with control characters. */
-function readStatus(value: unknown): string {
-  const status = readString(value)?.toLowerCase();
+function parseStatus(value: unknown): string {
+  const status = parseString(value)?.toLowerCase();
   // eslint-disable-next-line no-control-regex
   if (status === undefined || status.length > MAX_STATUS_CHARS || /[\u0000-\u001f\u007f]/.test(status)) {
     return "unknown";
@@ -81,8 +80,8 @@ function cut(text: string | undefined, max: number): string | undefined {
  * A download URL: an absolute `https:` (or `http:`) URL. Anything else (`"null"`, a path, `ftp:`, `javascript:`)
  * is no URL: a `ready` download without one is read again rather than recorded.
  */
-function readUrl(value: unknown): string | undefined {
-  const text = readString(value);
+function parseUrl(value: unknown): string | undefined {
+  const text = parseString(value);
   if (text === undefined) return undefined;
   try {
     const { protocol, hostname } = new URL(text);
@@ -98,12 +97,12 @@ function looksLikeDownload(value: Json): boolean {
 }
 
 /** Reads one download entry. Present in a list but not an object, it still exists: its status is `unknown`. */
-export function readDownload(value: unknown): LiveDownload {
+export function parseDownload(value: unknown): LiveDownload {
   if (!isObject(value)) return { status: "unknown" };
-  const download: LiveDownload = { status: readStatus(value.status) };
-  const percent = readPercent(value.percentComplete ?? value.percent_complete);
+  const download: LiveDownload = { status: parseStatus(value.status) };
+  const percent = parsePercent(value.percentComplete ?? value.percent_complete);
   if (percent !== undefined) download.percentComplete = percent;
-  const url = readUrl(value.url);
+  const url = parseUrl(value.url);
   if (url !== undefined) download.url = url;
   return download;
 }
@@ -114,12 +113,12 @@ export function readDownload(value: unknown): LiveDownload {
  * each can only mean "none". Returns undefined when the result cannot be read as a list at all (a number, a
  * string, a boolean, a non-empty array): the caller reports it, and it is never read as "no downloads".
  */
-export function readDownloadList(result: unknown): LiveDownloads | undefined {
+export function parseDownloadList(result: unknown): LiveDownloads | undefined {
   if (isEmptyList(result)) return {};
   if (!isObject(result)) return undefined;
   const downloads: LiveDownloads = {};
   for (const type of DOWNLOAD_TYPES) {
-    if (result[type] !== undefined && result[type] !== null) downloads[type] = readDownload(result[type]);
+    if (result[type] !== undefined && result[type] !== null) downloads[type] = parseDownload(result[type]);
   }
   return downloads;
 }
@@ -136,10 +135,10 @@ export function isEmptyList(value: unknown): boolean {
  * `null` or a string. Undefined when it says nothing about that type, or says `error`; never a statement that it
  * does not exist, nor that it failed.
  */
-export function readCreateHint(result: unknown, type: DownloadType): LiveDownload | undefined {
+export function parseCreateHint(result: unknown, type: DownloadType): LiveDownload | undefined {
   if (!isObject(result)) return undefined;
   const entry = hintEntry(result, type);
-  const hint = entry === undefined ? undefined : readDownload(entry);
+  const hint = entry === undefined ? undefined : parseDownload(entry);
   // A failure is a fact the list states: a create's answer saying "error" ends no wait and is never recorded.
   return hint?.status === "error" ? undefined : hint;
 }
@@ -152,26 +151,52 @@ function hintEntry(result: Json, type: DownloadType): unknown {
 }
 
 /** Reads the `GET /stream/{identifier}` result; every field may be absent or of either documented type. */
-export function readVideo(result: unknown): LiveVideo {
+export function parseVideo(result: unknown): LiveVideo {
   const video: LiveVideo = { requireSignedURLs: false };
   if (!isObject(result)) return video;
   const status = isObject(result.status) ? result.status : {};
-  const state = readString(status.state)?.toLowerCase();
+  const state = parseString(status.state)?.toLowerCase();
   if (state !== undefined) video.state = state;
   if (typeof result.readyToStream === "boolean") video.readyToStream = result.readyToStream;
   else if (state !== undefined) video.readyToStream = state === "ready";
-  const percent = readPercent(status.pctComplete);
+  const percent = parsePercent(status.pctComplete);
   if (percent !== undefined) video.percentComplete = percent;
-  const reason = [readString(status.errorReasonCode), readString(status.errorReasonText)]
+  const reason = [parseString(status.errorReasonCode), parseString(status.errorReasonText)]
     .map((part) => cut(part, MAX_REASON_CHARS))
     .filter(Boolean)
     .join(": ");
   if (reason) video.errorReason = reason;
   video.requireSignedURLs = result.requireSignedURLs === true || result.requireSignedURLs === "true";
+  const duration = parseDuration(result.duration);
+  if (duration !== undefined) video.durationSeconds = duration;
   return video;
 }
 
-/** A download whose file can be fetched: `ready`, with a URL. Ready without a URL must be read again. */
-export function isUsable(download: LiveDownload | undefined): download is LiveDownload & { url: string } {
-  return download?.status === "ready" && download.url !== undefined;
+/** A duration in seconds from a number or a numeric string; undefined for -1 (unknown), negatives and the rest. */
+function parseDuration(value: unknown): number | undefined {
+  const n = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : NaN;
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
+/** The longest uid kept from a list; Cloudflare's are 32 hex characters. */
+const MAX_UID_CHARS = 64;
+
+/**
+ * Reads the result of `GET /accounts/{id}/stream` (the video list, documented as an array of videos), each entry
+ * as `parseVideo` reads a single video, keyed by its `uid`. Every empty form (`[]`, `{}`, `null`, no `result`) is
+ * a list with no video. An entry without a usable uid is skipped (the caller reads that video on its own, as it
+ * does any video the list does not show); the first entry of a uid wins. Returns undefined when the result is not
+ * a list at all (an object with entries, a string, a number): the caller reads each video on its own.
+ */
+export function parseVideoList(result: unknown): Map<string, LiveVideo> | undefined {
+  if (isEmptyList(result)) return new Map();
+  if (!Array.isArray(result)) return undefined;
+  const videos = new Map<string, LiveVideo>();
+  for (const entry of result) {
+    if (!isObject(entry)) continue;
+    const uid = parseString(entry.uid);
+    if (uid === undefined || uid.length > MAX_UID_CHARS || videos.has(uid)) continue;
+    videos.set(uid, parseVideo(entry));
+  }
+  return videos;
 }

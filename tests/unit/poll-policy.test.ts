@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { DEFAULT_POLL_POLICY, nextPollDelayForAllMs, nextPollDelayMs } from "../../src/core/waiter";
+import { DEFAULT_POLL_POLICY, nextPollDelayForAllMs, nextPollDelayMs } from "../../src/core/poll-policy";
 
 describe("the waiting policy", () => {
   const policy = DEFAULT_POLL_POLICY;

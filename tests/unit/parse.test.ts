@@ -1,28 +1,29 @@
 import assert from "node:assert/strict";
-import { isUsable, readCreateHint, readDownload, readDownloadList, readPercent, readVideo } from "../../src/core/read";
+import { isUsable } from "../../src/core/download-state";
+import { parseCreateHint, parseDownload, parseDownloadList, parsePercent, parseVideo } from "../../src/core/parse";
 
 const URL = "https://customer-abc.cloudflarestream.com/ea95132c15732412d22c1476fa83f27a/downloads/default.mp4";
 
 describe("the tolerant reader", () => {
-  describe("readPercent", () => {
+  describe("parsePercent", () => {
     it("reads numbers and numeric strings, clamped to 0-100", () => {
-      assert.equal(readPercent(42.5), 42.5);
-      assert.equal(readPercent("42.5"), 42.5);
-      assert.equal(readPercent(" 7 "), 7);
-      assert.equal(readPercent(101), 100);
-      assert.equal(readPercent(-3), 0);
+      assert.equal(parsePercent(42.5), 42.5);
+      assert.equal(parsePercent("42.5"), 42.5);
+      assert.equal(parsePercent(" 7 "), 7);
+      assert.equal(parsePercent(101), 100);
+      assert.equal(parsePercent(-3), 0);
     });
 
     it("says nothing (undefined) for what is not a percentage, rather than 0", () => {
       for (const value of [undefined, null, "", "n/a", {}, [], true, Number.NaN]) {
-        assert.equal(readPercent(value), undefined, JSON.stringify(value));
+        assert.equal(parsePercent(value), undefined, JSON.stringify(value));
       }
     });
   });
 
-  describe("readDownload", () => {
+  describe("parseDownload", () => {
     it("reads the documented shape", () => {
-      assert.deepEqual(readDownload({ status: "ready", percentComplete: 100, url: URL }), {
+      assert.deepEqual(parseDownload({ status: "ready", percentComplete: 100, url: URL }), {
         status: "ready",
         percentComplete: 100,
         url: URL,
@@ -30,12 +31,12 @@ describe("the tolerant reader", () => {
     });
 
     it("reads a percentage sent as a string, and the snake_case spelling of the SDKs", () => {
-      assert.equal(readDownload({ status: "inprogress", percentComplete: "12.5" }).percentComplete, 12.5);
-      assert.equal(readDownload({ status: "inprogress", percent_complete: 30 }).percentComplete, 30);
+      assert.equal(parseDownload({ status: "inprogress", percentComplete: "12.5" }).percentComplete, 12.5);
+      assert.equal(parseDownload({ status: "inprogress", percent_complete: 30 }).percentComplete, 30);
     });
 
     it("keeps a status Cloudflare does not document, lowercased, and ignores unknown fields", () => {
-      assert.deepEqual(readDownload({ status: "Queued", percentComplete: 0, url: URL, size: 123, extra: {} }), {
+      assert.deepEqual(parseDownload({ status: "Queued", percentComplete: 0, url: URL, size: 123, extra: {} }), {
         status: "queued",
         percentComplete: 0,
         url: URL,
@@ -43,33 +44,33 @@ describe("the tolerant reader", () => {
     });
 
     it("reads a status that is too long (over 64 characters) or holds control characters as `unknown`", () => {
-      assert.equal(readDownload({ status: "ready".padEnd(65, "y") }).status, "unknown");
-      assert.equal(readDownload({ status: "queued".padEnd(64, "d") }).status, "queued".padEnd(64, "d"));
-      assert.equal(readDownload({ status: "in\nprogress" }).status, "unknown");
-      assert.equal(readDownload({ status: " Ready\n" }).status, "ready");
+      assert.equal(parseDownload({ status: "ready".padEnd(65, "y") }).status, "unknown");
+      assert.equal(parseDownload({ status: "queued".padEnd(64, "d") }).status, "queued".padEnd(64, "d"));
+      assert.equal(parseDownload({ status: "in\nprogress" }).status, "unknown");
+      assert.equal(parseDownload({ status: " Ready\n" }).status, "ready");
     });
 
     it("reads a download without percentage or URL, and one without a status as `unknown`", () => {
-      assert.deepEqual(readDownload({ status: "inprogress" }), { status: "inprogress" });
-      assert.deepEqual(readDownload({ url: URL }), { status: "unknown", url: URL });
+      assert.deepEqual(parseDownload({ status: "inprogress" }), { status: "inprogress" });
+      assert.deepEqual(parseDownload({ url: URL }), { status: "unknown", url: URL });
     });
 
     it("reads a url that is not an absolute http(s) URL as no URL", () => {
       for (const url of ["null", "", "/downloads/default.mp4", "ftp://example.com/a.mp4", "javascript:alert(1)", 42]) {
-        assert.deepEqual(readDownload({ status: "ready", url }), { status: "ready" }, String(url));
+        assert.deepEqual(parseDownload({ status: "ready", url }), { status: "ready" }, String(url));
       }
-      assert.equal(isUsable(readDownload({ status: "ready", url: "not a url" })), false);
+      assert.equal(isUsable(parseDownload({ status: "ready", url: "not a url" })), false);
     });
 
     it("reads an entry that is not an object as present, status `unknown`", () => {
-      assert.deepEqual(readDownload("pending"), { status: "unknown" });
-      assert.deepEqual(readDownload(true), { status: "unknown" });
+      assert.deepEqual(parseDownload("pending"), { status: "unknown" });
+      assert.deepEqual(parseDownload(true), { status: "unknown" });
     });
   });
 
-  describe("readDownloadList", () => {
+  describe("parseDownloadList", () => {
     it("reads the types present and ignores unknown keys", () => {
-      const list = readDownloadList({
+      const list = parseDownloadList({
         default: { status: "ready", percentComplete: 100, url: URL },
         audio: { status: "inprogress", percentComplete: "40" },
         subtitles: { status: "ready" },
@@ -82,53 +83,56 @@ describe("the tolerant reader", () => {
 
     it("reads every empty form as no downloads: {}, [], null and no result at all", () => {
       for (const value of [{}, [], null, undefined]) {
-        assert.deepEqual(readDownloadList(value), {}, String(JSON.stringify(value)));
+        assert.deepEqual(parseDownloadList(value), {}, String(JSON.stringify(value)));
       }
     });
 
     it("reads a null or absent entry as no download of that type", () => {
-      assert.deepEqual(readDownloadList({ default: null }), {});
-      assert.deepEqual(readDownloadList({ default: null, audio: { status: "ready", url: URL } }), {
+      assert.deepEqual(parseDownloadList({ default: null }), {});
+      assert.deepEqual(parseDownloadList({ default: null, audio: { status: "ready", url: URL } }), {
         audio: { status: "ready", url: URL },
       });
     });
 
     it("refuses to read a number, a string, a boolean or a non-empty array as 'no downloads'", () => {
       for (const value of ["ok", "", 42, 0, true, false, [{ status: "ready" }], ["default"], [null]]) {
-        assert.equal(readDownloadList(value), undefined, JSON.stringify(value));
+        assert.equal(parseDownloadList(value), undefined, JSON.stringify(value));
       }
     });
   });
 
-  describe("readCreateHint", () => {
+  describe("parseCreateHint", () => {
     const single = { status: "inprogress", percentComplete: 0, url: URL };
 
     it("reads the result keyed by type", () => {
-      assert.deepEqual(readCreateHint({ default: single, audio: { status: "ready" } }, "default"), single);
-      assert.deepEqual(readCreateHint({ default: single, audio: { status: "ready" } }, "audio"), { status: "ready" });
+      assert.deepEqual(parseCreateHint({ default: single, audio: { status: "ready" } }, "default"), single);
+      assert.deepEqual(parseCreateHint({ default: single, audio: { status: "ready" } }, "audio"), { status: "ready" });
     });
 
     it("reads the single download, as Cloudflare's API reference documents it", () => {
-      assert.deepEqual(readCreateHint(single, "default"), single);
-      assert.deepEqual(readCreateHint({ ...single, percentComplete: "3" }, "audio"), { ...single, percentComplete: 3 });
+      assert.deepEqual(parseCreateHint(single, "default"), single);
+      assert.deepEqual(parseCreateHint({ ...single, percentComplete: "3" }, "audio"), {
+        ...single,
+        percentComplete: 3,
+      });
     });
 
     it("takes a hint that says error as saying nothing: only the list says a download failed", () => {
-      assert.equal(readCreateHint({ ...single, status: "error" }, "default"), undefined);
-      assert.equal(readCreateHint({ default: { ...single, status: "Error" } }, "default"), undefined);
+      assert.equal(parseCreateHint({ ...single, status: "error" }, "default"), undefined);
+      assert.equal(parseCreateHint({ default: { ...single, status: "Error" } }, "default"), undefined);
     });
 
     it("takes keyed-by-other-types, {}, null, a string or an array as saying nothing (undefined)", () => {
       for (const value of [{ audio: single }, {}, null, undefined, "ok", ["x"], 1]) {
-        assert.equal(readCreateHint(value, "default"), undefined, JSON.stringify(value));
+        assert.equal(parseCreateHint(value, "default"), undefined, JSON.stringify(value));
       }
     });
   });
 
-  describe("readVideo", () => {
+  describe("parseVideo", () => {
     it("reads the documented video", () => {
       assert.deepEqual(
-        readVideo({
+        parseVideo({
           uid: "x",
           readyToStream: false,
           requireSignedURLs: true,
@@ -139,21 +143,24 @@ describe("the tolerant reader", () => {
     });
 
     it("reads pctComplete as a number too", () => {
-      assert.equal(readVideo({ readyToStream: false, status: { state: "queued", pctComplete: 0 } }).percentComplete, 0);
+      assert.equal(
+        parseVideo({ readyToStream: false, status: { state: "queued", pctComplete: 0 } }).percentComplete,
+        0,
+      );
     });
 
     it("derives readiness from status.state when readyToStream is missing", () => {
-      assert.equal(readVideo({ status: { state: "ready" } }).readyToStream, true);
-      assert.equal(readVideo({ status: { state: "inprogress" } }).readyToStream, false);
+      assert.equal(parseVideo({ status: { state: "ready" } }).readyToStream, true);
+      assert.equal(parseVideo({ status: { state: "inprogress" } }).readyToStream, false);
     });
 
     it("leaves readiness unknown when neither readyToStream nor a state is sent", () => {
-      assert.equal(readVideo({ uid: "x" }).readyToStream, undefined);
-      assert.equal(readVideo(null).readyToStream, undefined);
+      assert.equal(parseVideo({ uid: "x" }).readyToStream, undefined);
+      assert.equal(parseVideo(null).readyToStream, undefined);
     });
 
     it("joins the error reason and reads a missing requireSignedURLs as false", () => {
-      const video = readVideo({
+      const video = parseVideo({
         readyToStream: false,
         status: { state: "error", errorReasonCode: "ERR_NON_VIDEO", errorReasonText: "Not a video." },
       });
@@ -162,19 +169,10 @@ describe("the tolerant reader", () => {
     });
 
     it("cuts each part of a long error reason at 300 characters", () => {
-      const video = readVideo({
+      const video = parseVideo({
         status: { state: "error", errorReasonCode: "E", errorReasonText: "x".repeat(10_000) },
       });
       assert.equal(video.errorReason, `E: ${"x".repeat(300)}… (cut)`);
-    });
-  });
-
-  describe("isUsable", () => {
-    it("takes only a ready download with a URL as usable", () => {
-      assert.equal(isUsable({ status: "ready", url: URL }), true);
-      assert.equal(isUsable({ status: "ready" }), false);
-      assert.equal(isUsable({ status: "inprogress", url: URL }), false);
-      assert.equal(isUsable(undefined), false);
     });
   });
 });
