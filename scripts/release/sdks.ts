@@ -23,6 +23,7 @@ import * as path from "node:path";
 import { projectNames } from "./names";
 import { makeVenv, PYTHON_TOOLS, run } from "./python";
 import { type TarEntry, tarGz } from "./tar";
+import { rewriteZip } from "./zip";
 
 const REPO = path.resolve(__dirname, "..", "..");
 const SDK = path.join(REPO, "sdk");
@@ -77,9 +78,14 @@ async function buildPython(outDir: string, work: string, mtime?: number): Promis
   const wheel = files.find((f) => f.endsWith(".whl"));
   const sdist = files.find((f) => f.endsWith(".tar.gz"));
   if (!wheel || !sdist) throw new Error(`python -m build wrote ${files.join(", ")}: expected a .whl and a .tar.gz`);
-  cpSync(path.join(dist, wheel), path.join(outDir, wheel));
-  if (mtime === undefined) cpSync(path.join(dist, sdist), path.join(outDir, sdist));
-  else writeFileSync(path.join(outDir, sdist), await reproducibleSdist(path.join(dist, sdist), work, mtime));
+  if (mtime === undefined) {
+    cpSync(path.join(dist, wheel), path.join(outDir, wheel));
+    cpSync(path.join(dist, sdist), path.join(outDir, sdist));
+  } else {
+    // Compressed again by pako: the bytes no longer depend on the zlib under the Python that built them.
+    writeFileSync(path.join(outDir, wheel), rewriteZip(readFileSync(path.join(dist, wheel))));
+    writeFileSync(path.join(outDir, sdist), await reproducibleSdist(path.join(dist, sdist), work, mtime));
+  }
   return { wheel: path.join(outDir, wheel), sdist: path.join(outDir, sdist) };
 }
 
