@@ -13,6 +13,7 @@
  *   npm run release                   # everything into release/
  *   npm run release -- --out <dir>    # elsewhere
  *   npm run release -- --archives-only  # the plugin archives only (no SDK packages)
+ *   npm run release -- --target linux-amd64 [--target ...] [--sdks]  # some archives [and the SDK packages]
  *   npm run release -- --sbom         # and the SBOM
  */
 import { execFileSync } from "node:child_process";
@@ -28,8 +29,10 @@ import { buildSdkPackages } from "./release/sdks";
 /** What a release build writes, and where. */
 export interface ReleaseOptions {
   out?: string;
-  /** Only these plugin platforms, and no SDK packages (everything when unset). */
+  /** Only these plugin platforms, and no SDK packages unless `sdks` says so (everything when unset). */
   targets?: readonly Target[];
+  /** Whether to build the SDK packages (default: when `targets` is unset). */
+  sdks?: boolean;
   /** Also the npm package's SBOM, `<package>-<version>.cdx.json` (default: no). */
   sbom?: boolean;
   log?: (line: string) => void;
@@ -75,7 +78,7 @@ export async function release(options: ReleaseOptions = {}): Promise<string[]> {
 
   await buildPluginArchives({ repo: REPO, out, version, mtime, targets: options.targets, log });
 
-  if (!options.targets) {
+  if (options.sdks ?? !options.targets) {
     const sdks = await buildSdkPackages({ outDir: out, version, mtime });
     log(
       `SDK packages: ${[sdks.python.wheel, sdks.python.sdist, sdks.nodejs.tarball].map((f) => path.basename(f)).join(", ")}`,
@@ -96,13 +99,23 @@ export async function release(options: ReleaseOptions = {}): Promise<string[]> {
 }
 
 if (require.main === module) {
-  const usage = "usage: npm run release [-- [--out <dir>] [--archives-only] [--sbom]]";
+  const usage =
+    "usage: npm run release [-- [--out <dir>] [--archives-only | --target <os>-<arch> ... [--sdks]] [--sbom]]";
   const args = process.argv.slice(2);
   const options: ReleaseOptions = {};
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === "--out" && args[i + 1]) options.out = path.resolve(args[++i] ?? "");
     else if (arg === "--archives-only") options.targets = TARGETS;
+    else if (arg === "--target" && args[i + 1]) {
+      const name = args[++i];
+      const target = TARGETS.find((t) => `${t.os}-${t.arch}` === name);
+      if (!target) {
+        console.error(`release: no target "${name}"; one of ${TARGETS.map((t) => `${t.os}-${t.arch}`).join(", ")}`);
+        process.exit(2);
+      }
+      options.targets = [...(options.targets ?? []), target];
+    } else if (arg === "--sdks") options.sdks = true;
     else if (arg === "--sbom") options.sbom = true;
     else {
       console.error(`release: unknown argument "${arg}"; ${usage}`);

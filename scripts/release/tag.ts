@@ -12,6 +12,9 @@ import { npmTarballName } from "./sdks";
 
 export interface ReleaseTag {
   version: string;
+  /** The npm packages: the package, and the Node.js SDK. */
+  npm: string;
+  nodejsSdk: string;
   /** The Node.js SDK's npm tarball in release/. */
   nodejsTarball: string;
   /** The Python SDK's wheel and sdist in release/. */
@@ -45,6 +48,8 @@ export function releaseTag(tag: string, repo: string = path.resolve(__dirname, "
   const python = names.pypiProject.replace(/[-.]/g, "_");
   return {
     version,
+    npm: names.npm,
+    nodejsSdk: names.nodejsSdk,
     nodejsTarball: npmTarballName(names.nodejsSdk, version),
     wheel: `${python}-${version}-py3-none-any.whl`,
     sdist: `${python}-${version}.tar.gz`,
