@@ -6,7 +6,7 @@
 #   2. `pulumi plugin install --file` installs the archive, and examples/yaml goes through the engine against
 #      the emulator: up (both downloads ready), destroy; with no Node.js on the PATH the CLI runs with.
 # Needs: pulumi on PATH; node on PATH and `npm run build` done (for the emulator only, which is not the plugin).
-# Prints what it does; exits non-zero on the first check that fails.
+# Prints what it does; exits non-zero on the first check that fails. Written for bash 3.2 (macOS's /bin/bash).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,12 +24,14 @@ plugin=pulumi-resource-cloudflare-stream
 work="$(mktemp -d)"
 pids=()
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in ${pids[@]+"${pids[@]}"}; do kill "$pid" 2>/dev/null || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
-# A path for programs that are not MSYS ones (pulumi.exe on Windows): C:/... there, as it is elsewhere.
+# A path for programs that are not MSYS ones (pulumi.exe on Windows): C:/... there, as it is elsewhere; and a
+# file:// URL of a folder (file:///C:/... on Windows, as Go's file URLs have it).
 native() { if command -v cygpath >/dev/null; then cygpath -m "$1"; else printf '%s' "$1"; fi; }
+file_url() { if command -v cygpath >/dev/null; then printf 'file:///%s' "$(cygpath -m "$1")"; else printf 'file://%s' "$1"; fi; }
 
 # waits until the file has a first line, up to a number of seconds
 first_line() {
@@ -50,9 +52,10 @@ tar -xzf "$archive" -C "$work/plugin"
 exe="$work/plugin/$plugin"
 [ -f "$exe.exe" ] && exe="$exe.exe"
 "$exe" >"$work/plugin.out" 2>"$work/plugin.err" &
-pids+=($!)
+plugin_pid=$!
+pids+=("$plugin_pid")
 port="$(first_line "$work/plugin.out" 60)" || die "the plugin printed no port in 60 s; stderr: $(cat "$work/plugin.err")"
-kill "${pids[-1]}" 2>/dev/null || true
+kill "$plugin_pid" 2>/dev/null || true
 [[ "$port" =~ ^[0-9]+$ ]] || die "the plugin's first line is not a port: $port"
 [ ! -s "$work/plugin.err" ] || die "the plugin wrote on stderr at start: $(cat "$work/plugin.err")"
 echo "port $port, stderr empty"
@@ -60,7 +63,7 @@ echo "port $port, stderr empty"
 say "2. the emulator"
 token="native-check-token"
 node dist/emulator/main.js --port 0 --token "$token" --generation-ms 1000 >"$work/emulator.out" 2>"$work/emulator.err" &
-pids+=($!)
+pids+=("$!")
 line="$(first_line "$work/emulator.out" 60)" || die "the emulator did not start: $(cat "$work/emulator.err")"
 base="${line##* }"
 account=0123456789abcdef0123456789abcdef
@@ -81,7 +84,9 @@ if PATH="$nonode" command -v node >/dev/null 2>&1; then die "node is still on th
 mkdir "$work/home" "$work/state"
 cp -R examples/yaml "$work/program"
 run() { (cd "$work/program" && PATH="$nonode" pulumi "$@" --non-interactive); }
-export PULUMI_HOME="$(native "$work/home")" PULUMI_BACKEND_URL="file://$(native "$work/state")"
+PULUMI_HOME="$(native "$work/home")"
+PULUMI_BACKEND_URL="$(file_url "$work/state")"
+export PULUMI_HOME PULUMI_BACKEND_URL
 export PULUMI_CONFIG_PASSPHRASE=native-check PULUMI_SKIP_UPDATE_CHECK=true
 run plugin install resource cloudflare-stream "$version" --file "$(native "$archive")"
 run stack init native
@@ -90,10 +95,10 @@ run config set cloudflare-stream:baseUrl "$base"
 run config set accountId "$account"
 run config set videoId "$video"
 run up --yes --skip-preview
-for output in mp4Status; do
-  got="$(run stack output "$output")"
-  [ "$got" = "ready" ] || die "stack output $output is '$got', expected ready"
-done
+status="$(run stack output mp4Status)"
+[ "$status" = "ready" ] || die "stack output mp4Status is '$status', expected ready"
+m4a="$(run stack output m4a)"
+case "$m4a" in https://*/downloads/audio.m4a) ;; *) die "stack output m4a is '$m4a', expected the audio download's URL" ;; esac
 run destroy --yes --skip-preview
 run stack rm --yes native
 echo "native-check: the $(basename "$archive") plugin ran examples/yaml with no Node.js: up, destroy"

@@ -9,8 +9,9 @@
 #
 # The LAST line of stdout is a folder holding `rcodesign`; everything else goes to stderr.
 # 1. If `rcodesign` on PATH is the pinned version, use it.
-# 2. Otherwise build it once with `cargo install apple-codesign --version <pinned> --locked` (crates.io; several
-#    minutes) into ${STREAM_DOWNLOAD_RCODESIGN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/stream-download-rcodesign}/<version>
+# 2. Otherwise build it once with `cargo install apple-codesign --version <pinned> --locked --no-default-features`
+#    (crates.io; several minutes: without the default `notarize` feature, which brings the AWS and App Store
+#    Connect clients that `verify` does not use) into ${STREAM_DOWNLOAD_RCODESIGN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/stream-download-rcodesign}/<version>
 #    and reuse it on later runs. Safe to run concurrently (flock); the build goes to a temp dir renamed into
 #    place only when complete.
 set -euo pipefail
@@ -56,7 +57,7 @@ trap 'rm -rf "$TMP"' EXIT
 log "building rcodesign $VERSION with cargo install (first run only; several minutes)"
 started=$SECONDS
 # Its own target folder, so that the build does not touch a project's; --locked: the crate's own Cargo.lock.
-CARGO_TARGET_DIR="$TMP/target" nice cargo install apple-codesign --version "$VERSION" --locked \
+CARGO_TARGET_DIR="$TMP/target" nice cargo install apple-codesign --version "$VERSION" --locked --no-default-features \
   --root "$TMP/out" >&2 || die "cargo install apple-codesign --version $VERSION failed (see above)"
 got="$(version_of "$TMP/out/bin/rcodesign")"
 [ "$got" = "$VERSION" ] || die "the built rcodesign reports '$got', expected $VERSION"
