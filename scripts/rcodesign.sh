@@ -20,7 +20,7 @@ VERSION=0.29.0
 log() { printf 'rcodesign: %s\n' "$*" >&2; }
 die() { printf 'rcodesign: error: %s\n' "$*" >&2; exit 1; }
 
-version_of() { "$1" --version 2>/dev/null | sed -n 's/^rcodesign \([0-9][0-9.]*\).*/\1/p'; }
+version_of() { "$1" --version 2>/dev/null | sed -n 's/^\(apple-codesign\|rcodesign\) \([0-9][0-9.]*\).*/\2/p'; }
 
 if found="$(command -v rcodesign 2>/dev/null)" && [ "$(version_of "$found")" = "$VERSION" ]; then
   log "using rcodesign $VERSION from PATH: $found"
