@@ -3,34 +3,16 @@
  * it prints a table and fails only if it cannot run.
  * - the size of each release archive (release/, built first when missing or stale);
  * - cold start, from process start until the plugin prints its port (median of 7 starts): the self-contained
- *   binary, the npm `bin` (dist/native/main.js) on the Node.js running this script, and the macOS launcher
- *   (sh + the bundle on that Node.js; measured on Linux);
+ *   binary, and the npm `bin` (dist/native/main.js) on the Node.js running this script;
  * - `pulumi up` of examples/yaml in an empty PULUMI_HOME, the plugin downloaded from a local HTTP server
  *   (release/) included, and the same `up` again once the plugin is installed.
  */
 import { execFileSync, spawn } from "node:child_process";
-import {
-  chmodSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { ensurePulumiCli, REPO } from "../scripts/engine";
-import {
-  archiveName,
-  bundlePlugin,
-  launcherScript,
-  minimumNodeMajor,
-  PLUGIN,
-  TARGETS,
-} from "../scripts/release/plugin";
+import { archiveName, PLUGIN, TARGETS } from "../scripts/release/plugin";
 import { startEmulator } from "../src/emulator";
 import { programDir } from "../tests/helpers/engine";
 import { ensureRelease, packageVersion, serveFolder } from "../tests/helpers/release";
@@ -89,7 +71,8 @@ async function main(): Promise<void> {
   try {
     const sea = path.join(work, "sea");
     mkdirSync(sea);
-    const linux = { os: "linux", arch: "amd64" } as const;
+    const linux = TARGETS.find((t) => t.os === "linux" && t.arch === "amd64") ?? TARGETS[0];
+    if (!linux) throw new Error("no linux-amd64 target");
     execFileSync("tar", ["-xzf", path.join(releaseDir, archiveName(version, linux)), "-C", sea]);
     const empty = path.join(work, "empty");
     mkdirSync(empty);
@@ -106,17 +89,6 @@ async function main(): Promise<void> {
       "cold start",
       `npm bin on Node.js ${process.version} (dist/native/main.js)`,
       `${(await coldStart(process.execPath, [path.join(REPO, "dist", "native", "main.js")], nodeEnv)).toFixed(0)} ms`,
-    ]);
-
-    const mac = path.join(work, "mac");
-    mkdirSync(mac);
-    writeFileSync(path.join(mac, `${PLUGIN}.js`), await bundlePlugin(REPO, version));
-    writeFileSync(path.join(mac, PLUGIN), launcherScript(minimumNodeMajor(REPO)));
-    chmodSync(path.join(mac, PLUGIN), 0o755);
-    rows.push([
-      "cold start",
-      `macOS launcher + bundle on Node.js ${process.version} (run on Linux)`,
-      `${(await coldStart(path.join(mac, PLUGIN), [], nodeEnv)).toFixed(0)} ms`,
     ]);
 
     // The first `pulumi up` as a YAML user meets it: no plugin installed, no Node.js on PATH.

@@ -8,8 +8,11 @@
 //
 // Usage (from the repository root): go run ./scripts/gen-sdk schema.json package.json sdk
 //
-// It also writes the plugin's download URL, derived from package.json's repository, into schema.json and
-// examples/yaml (the one place it is said is package.json).
+// The names the project is published under are said once, in package.json's `pulumiProvider` block (the
+// GitHub repository, the Node.js SDK's npm package, the PyPI project, the Go module path); this program
+// writes them into schema.json (its language blocks and pluginDownloadURL) and examples/yaml, and fails when
+// package.json contradicts itself (its repository, homepage and bugs URLs, or a Go module path that the
+// repository cannot serve).
 package main
 
 import (
@@ -37,17 +40,17 @@ func main() {
 
 	var spec schema.PackageSpec
 	readJSON(schemaPath, &spec)
-	var npm struct {
-		Version    string
-		Repository struct{ URL string }
-	}
+	var npm packageJSON
 	readJSON(packagePath, &npm)
+	names := npm.PulumiProvider
+	checkNames(npm)
 	// The SDKs carry the plugin's version, so that they ask the engine for the matching plugin.
 	spec.Version = npm.Version
-	// ...and where to download it: the GitHub releases of package.json's repository, also kept in schema.json.
-	spec.PluginDownloadURL = pluginDownloadURL(npm.Repository.URL)
+	// ...and where to download it: the GitHub releases of the repository, also kept in schema.json.
+	spec.PluginDownloadURL = pluginDownloadURL(names.GitHub)
 	writePluginDownloadURL(schemaPath, spec.PluginDownloadURL, npm.Version)
-	goModule := goModulePath(npm.Repository.URL)
+	goModule := names.GoModule
+	writeLanguageNames(schemaPath, &spec, names)
 
 	generators := map[string]func(*schema.Package) (map[string][]byte, error){
 		"go": func(p *schema.Package) (map[string][]byte, error) {
@@ -64,7 +67,6 @@ func main() {
 			return nodejs.GeneratePackage(tool, p, nil, nil, false, nil)
 		},
 	}
-	checkGoImportBasePath(spec, goModule)
 	for _, lang := range []string{"go", "nodejs", "python"} {
 		// Each generator adds its own language data to the package, so bind a fresh one per language.
 		pkg, diags, err := schema.BindSpec(spec, schema.NewNullLoader(), schema.ValidationOptions{})
@@ -95,37 +97,75 @@ func main() {
 	}
 }
 
-// githubRepository is "<owner>/<repo>" of package.json's `repository.url` (a GitHub URL such as
-// git+https://github.com/<owner>/<repo>.git): the one place that says where the project is published, from
-// which the Go module path and the plugin's download URL both derive.
-func githubRepository(repositoryURL string) string {
-	m := regexp.MustCompile(`^(?:git\+)?(?:https?|ssh|git)://(?:git@)?github\.com/([\w.-]+/[\w.-]+?)(?:\.git)?/?$`).
-		FindStringSubmatch(repositoryURL)
-	if m == nil {
-		fail(fmt.Errorf("package.json repository.url must be a GitHub repository URL such as "+
-			"git+https://github.com/<owner>/<repo>.git (the Go SDK's module path and the plugin's download URL "+
-			"derive from it), got %q", repositoryURL))
-	}
-	return m[1]
+// packageJSON is what this program reads of package.json.
+type packageJSON struct {
+	Name       string
+	Version    string
+	Homepage   string
+	Repository struct{ URL string }
+	Bugs       struct{ URL string }
+	// PulumiProvider holds the names the project is published under: the one place they are said.
+	PulumiProvider providerNames `json:"pulumiProvider"`
 }
 
-// goModulePath is the Go module path of sdk/go: the repository's folder sdk/go, which `go get` resolves from
-// the repository's tags sdk/go/v<version>.
-func goModulePath(repositoryURL string) string {
-	return "github.com/" + githubRepository(repositoryURL) + "/sdk/go"
+// providerNames is package.json's pulumiProvider block.
+type providerNames struct {
+	GitHub      string `json:"github"`      // "<owner>/<repo>": the releases, the plugin's download URL
+	NodejsSdk   string `json:"nodejsSdk"`   // the Node.js SDK's npm package
+	PypiProject string `json:"pypiProject"` // the Python SDK's PyPI project (and import package)
+	GoModule    string `json:"goModule"`    // the Go SDK's module path
 }
 
-// checkGoImportBasePath fails unless schema.json's language.go.importBasePath is the package inside that module.
-func checkGoImportBasePath(spec schema.PackageSpec, module string) {
-	var goInfo struct{ ImportBasePath string }
-	if err := json.Unmarshal(spec.Language["go"], &goInfo); err != nil {
-		fail(fmt.Errorf("schema.json language.go: %w", err))
+// checkNames fails unless package.json's own URLs name the pulumiProvider.github repository and the Go module
+// path is the repository's folder sdk/go (which `go get` resolves from the tags sdk/go/v<version>).
+func checkNames(npm packageJSON) {
+	names := npm.PulumiProvider
+	if !regexp.MustCompile(`^[\w.-]+/[\w.-]+$`).MatchString(names.GitHub) {
+		fail(fmt.Errorf("package.json pulumiProvider.github must be \"<owner>/<repo>\" of the GitHub repository, got %q", names.GitHub))
 	}
-	want := module + "/cloudflarestream"
-	if goInfo.ImportBasePath != want {
-		fail(fmt.Errorf("schema.json language.go.importBasePath is %q; with package.json's repository it must be %q",
-			goInfo.ImportBasePath, want))
+	for field, value := range map[string]string{
+		"nodejsSdk":   names.NodejsSdk,
+		"pypiProject": names.PypiProject,
+		"goModule":    names.GoModule,
+	} {
+		if value == "" {
+			fail(fmt.Errorf("package.json pulumiProvider.%s is missing: the names the SDKs are published under live there", field))
+		}
 	}
+	web := "https://github.com/" + names.GitHub
+	for field, pair := range map[string][2]string{
+		"repository.url": {npm.Repository.URL, "git+" + web + ".git"},
+		"homepage":       {npm.Homepage, web + "#readme"},
+		"bugs.url":       {npm.Bugs.URL, web + "/issues"},
+	} {
+		if pair[0] != pair[1] {
+			fail(fmt.Errorf("package.json %s is %q; with pulumiProvider.github %q it must be %q", field, pair[0], names.GitHub, pair[1]))
+		}
+	}
+	if want := "github.com/" + names.GitHub + "/sdk/go"; names.GoModule != want {
+		fail(fmt.Errorf("package.json pulumiProvider.goModule is %q; Go resolves the SDK from the repository, so it must be %q", names.GoModule, want))
+	}
+}
+
+// writeLanguageNames sets the SDK package names of schema.json's language blocks (in the spec, and in the file
+// in place) from package.json.
+func writeLanguageNames(schemaPath string, spec *schema.PackageSpec, names providerNames) {
+	set := func(lang, key, value string) {
+		var block map[string]any
+		if err := json.Unmarshal(spec.Language[lang], &block); err != nil {
+			fail(fmt.Errorf("schema.json language.%s: %w", lang, err))
+		}
+		block[key] = value
+		raw, err := json.Marshal(block)
+		if err != nil {
+			fail(err)
+		}
+		spec.Language[lang] = raw
+		rewriteKeyIn(schemaPath, lang, key, value)
+	}
+	set("nodejs", "packageName", names.NodejsSdk)
+	set("python", "packageName", names.PypiProject)
+	set("go", "importBasePath", names.GoModule+"/cloudflarestream")
 }
 
 // goMod makes sdk/go a module of its own, requiring the pulumi Go SDK at the version this generator was built
@@ -148,8 +188,8 @@ func goMod(module string) []byte {
 
 // pluginDownloadURL is the Pulumi download URL of the repository's GitHub releases (assets named
 // pulumi-resource-<name>-v<version>-<os>-<arch>.tar.gz under the tag v<version>).
-func pluginDownloadURL(repositoryURL string) string {
-	return "github://api.github.com/" + githubRepository(repositoryURL)
+func pluginDownloadURL(github string) string {
+	return "github://api.github.com/" + github
 }
 
 // writePluginDownloadURL sets schema.json's pluginDownloadURL in place, and the resource options of the YAML
@@ -161,7 +201,22 @@ func writePluginDownloadURL(schemaPath, url, version string) {
 	rewrite(example, `version: .*`, "version: "+version)
 }
 
+// rewriteKeyIn sets `"key": "value"` inside the "lang": { ... } block of schema.json, leaving the rest as it is.
+func rewriteKeyIn(path, lang, key, value string) {
+	quoted, err := json.Marshal(value)
+	if err != nil {
+		fail(err)
+	}
+	pattern := `("` + regexp.QuoteMeta(lang) + `": \{[^{}]*?"` + regexp.QuoteMeta(key) + `": )"[^"]*"`
+	rewriteWith(path, pattern, func(m []string) string { return m[1] + string(quoted) })
+}
+
 func rewrite(path, pattern, replacement string) {
+	rewriteWith(path, pattern, func([]string) string { return replacement })
+}
+
+// rewriteWith replaces the one match of pattern in the file with what replacement makes of its groups.
+func rewriteWith(path, pattern string, replacement func(groups []string) string) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		fail(err)
@@ -170,7 +225,14 @@ func rewrite(path, pattern, replacement string) {
 	if n := len(key.FindAll(data, -1)); n != 1 {
 		fail(fmt.Errorf("%s: expected one match of %s to fill in, found %d", path, pattern, n))
 	}
-	updated := key.ReplaceAllLiteral(data, []byte(replacement))
+	updated := key.ReplaceAllFunc(data, func(match []byte) []byte {
+		groups := key.FindSubmatch(match)
+		parts := make([]string, len(groups))
+		for i, g := range groups {
+			parts[i] = string(g)
+		}
+		return []byte(replacement(parts))
+	})
 	if bytes.Equal(updated, data) {
 		return // already current: a run that changes nothing writes nothing (tests/sdks/generated.test.ts runs this)
 	}

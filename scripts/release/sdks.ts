@@ -20,8 +20,10 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { projectNames } from "./names";
 import { makeVenv, PYTHON_TOOLS, run } from "./python";
 import { type TarEntry, tarGz } from "./tar";
+import { rewriteZip } from "./zip";
 
 const REPO = path.resolve(__dirname, "..", "..");
 const SDK = path.join(REPO, "sdk");
@@ -34,18 +36,16 @@ export interface SdkPackages {
 
 /** The version the SDKs in sdk/ were generated with; they must match the release's version. */
 function checkVersion(version: string): void {
+  const python = projectNames(REPO).pypiProject;
   const files: [string, string][] = [
     [
       "sdk/nodejs/package.json",
       (JSON.parse(readFileSync(path.join(SDK, "nodejs", "package.json"), "utf8")) as { version: string }).version,
     ],
     [
-      "sdk/python/pulumi_cloudflare_stream/pulumi-plugin.json",
-      (
-        JSON.parse(
-          readFileSync(path.join(SDK, "python", "pulumi_cloudflare_stream", "pulumi-plugin.json"), "utf8"),
-        ) as { version: string }
-      ).version,
+      `sdk/python/${python}/pulumi-plugin.json`,
+      (JSON.parse(readFileSync(path.join(SDK, "python", python, "pulumi-plugin.json"), "utf8")) as { version: string })
+        .version,
     ],
   ];
   for (const [file, got] of files) {
@@ -78,9 +78,14 @@ async function buildPython(outDir: string, work: string, mtime?: number): Promis
   const wheel = files.find((f) => f.endsWith(".whl"));
   const sdist = files.find((f) => f.endsWith(".tar.gz"));
   if (!wheel || !sdist) throw new Error(`python -m build wrote ${files.join(", ")}: expected a .whl and a .tar.gz`);
-  cpSync(path.join(dist, wheel), path.join(outDir, wheel));
-  if (mtime === undefined) cpSync(path.join(dist, sdist), path.join(outDir, sdist));
-  else writeFileSync(path.join(outDir, sdist), await reproducibleSdist(path.join(dist, sdist), work, mtime));
+  if (mtime === undefined) {
+    cpSync(path.join(dist, wheel), path.join(outDir, wheel));
+    cpSync(path.join(dist, sdist), path.join(outDir, sdist));
+  } else {
+    // Compressed again by pako: the bytes no longer depend on the zlib under the Python that built them.
+    writeFileSync(path.join(outDir, wheel), rewriteZip(readFileSync(path.join(dist, wheel))));
+    writeFileSync(path.join(outDir, sdist), await reproducibleSdist(path.join(dist, sdist), work, mtime));
+  }
   return { wheel: path.join(outDir, wheel), sdist: path.join(outDir, sdist) };
 }
 
@@ -91,26 +96,38 @@ async function buildPython(outDir: string, work: string, mtime?: number): Promis
 async function reproducibleSdist(file: string, work: string, mtime: number): Promise<Buffer> {
   const unpacked = mkdtempSync(path.join(work, "sdist-"));
   run("tar", ["-xzf", file, "-C", unpacked]);
+  return tarGz(filesOf(unpacked, ""), mtime);
+}
+
+/** Every file under `dir` as tar entries named `<prefix><path>`, with their modes' executable bit. */
+function filesOf(dir: string, prefix: string): TarEntry[] {
   const entries: TarEntry[] = [];
-  const walk = (dir: string): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
+  const walk = (at: string): void => {
+    for (const entry of readdirSync(at, { withFileTypes: true })) {
+      const full = path.join(at, entry.name);
       if (entry.isDirectory()) walk(full);
       else {
-        const name = path.relative(unpacked, full).split(path.sep).join("/");
+        const name = prefix + path.relative(dir, full).split(path.sep).join("/");
         entries.push({ name, data: readFileSync(full), executable: (statSync(full).mode & 0o111) !== 0 });
       }
     }
   };
-  walk(unpacked);
-  return tarGz(entries, mtime);
+  walk(dir);
+  return entries;
+}
+
+/** npm's name for a package's tarball: `<name>-<version>.tgz`, a scope's `@` dropped and its `/` a `-`. */
+export function npmTarballName(name: string, version: string): string {
+  return `${name.replace(/^@/, "").replace("/", "-")}-${version}.tgz`;
 }
 
 /**
  * The npm tarball of sdk/nodejs: compiled with the repository's TypeScript into JavaScript (CommonJS) and
- * declarations, next to the SDK's package.json with `main` and `types` pointing at them, then `npm pack`.
+ * declarations, next to the SDK's package.json with `main` and `types` pointing at them, in npm's layout (every
+ * file under `package/`). Written by the release's tar writer rather than `npm pack`, whose bytes depend on
+ * the npm that runs it (its tar and the Node.js zlib under it); `npm publish <tarball>` publishes it as it is.
  */
-function buildNodejs(outDir: string, work: string): SdkPackages["nodejs"] {
+async function buildNodejs(outDir: string, work: string, mtime: number): Promise<SdkPackages["nodejs"]> {
   const src = path.join(work, "nodejs");
   cpSync(path.join(SDK, "nodejs"), src, { recursive: true });
   // The compiler resolves @pulumi/pulumi and @types/node from the repository's node_modules.
@@ -145,9 +162,9 @@ function buildNodejs(outDir: string, work: string): SdkPackages["nodejs"] {
   };
   writeFileSync(path.join(out, "package.json"), `${JSON.stringify(pkg, null, 2)}\n`);
   cpSync(path.join(src, "README.md"), path.join(out, "README.md"));
-  const name = run("npm", ["pack", "--silent", "--pack-destination", outDir], { cwd: out }).trim().split("\n").pop();
-  if (!name?.endsWith(".tgz")) throw new Error(`npm pack printed "${name ?? ""}", not a tarball's name`);
-  return { tarball: path.join(outDir, name) };
+  const tarball = path.join(outDir, npmTarballName(String(generated.name), String(generated.version)));
+  writeFileSync(tarball, await tarGz(filesOf(out, "package/"), mtime));
+  return { tarball };
 }
 
 /**
@@ -166,7 +183,8 @@ export async function buildSdkPackages(opts: {
   const work = mkdtempSync(path.join(tmpdir(), "sd-sdk-packages-"));
   try {
     const python = await buildPython(outDir, work, opts.mtime);
-    const nodejs = buildNodejs(outDir, work);
+    // npm's own time for every entry of a tarball it packs (1985-10-26), when the release gives none.
+    const nodejs = await buildNodejs(outDir, work, opts.mtime ?? 499162500);
     return { python, nodejs, go: { module: goModulePath(), tag: `sdk/go/v${opts.version}` } };
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -1,11 +1,12 @@
 /**
- * A reproducible `.tar.gz`: the same entries always give the same bytes. Entries are sorted by name, every
- * mtime is the one given, owner and group are 0/root, and the gzip header has no timestamp and no file name.
- * Written here (ustar, plain files only) rather than with `tar`, whose output varies with its version and
- * flags from one machine to the next.
+ * A reproducible `.tar.gz`: the same entries always give the same bytes, on any machine. Entries are sorted by
+ * name, every mtime is the one given, owner and group are 0/root, and the gzip header has no timestamp and no
+ * file name. Written here (ustar, plain files only) rather than with `tar`, whose output varies with its
+ * version and flags from one machine to the next; compressed by pako (a JavaScript port of zlib, its version
+ * pinned exactly in package.json) rather than by the zlib inside the Node.js that runs the build, whose
+ * output may change with the Node.js version and the processor's instructions.
  */
-import { promisify } from "node:util";
-import { gzip } from "node:zlib";
+import { gzip } from "pako";
 
 /** One file of an archive: its path inside it, its bytes and whether it is executable. */
 export interface TarEntry {
@@ -69,9 +70,10 @@ export function tarOf(entries: TarEntry[], mtime: number): Buffer {
 }
 
 /**
- * The gzipped tar of the entries. Node's gzip writes a header with mtime 0 and no file name, so the bytes
- * depend only on the entries, `mtime` and the zlib inside Node.js.
+ * The gzipped tar of the entries. pako's gzip writes a header with mtime 0 and no file name, so the bytes
+ * depend only on the entries, `mtime` and pako's version.
  */
 export async function tarGz(entries: TarEntry[], mtime: number): Promise<Buffer> {
-  return promisify(gzip)(tarOf(entries, mtime), { level: 6 });
+  const tar = tarOf(entries, mtime);
+  return Buffer.from(gzip(tar, { level: 6 }));
 }

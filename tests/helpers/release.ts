@@ -63,12 +63,12 @@ export function packageVersion(): string {
   return (JSON.parse(readFileSync(path.join(REPO, "package.json"), "utf8")) as { version: string }).version;
 }
 
-const LAUNCHER_TARGET = TARGETS.find((t) => !t.nodePackage) as Target;
+const CHECK_TARGET = TARGETS.find((t) => t.os === "linux" && t.arch === "amd64") as Target;
 
 /**
- * release/ for this checkout: built by the release script when it is missing, or when a fresh build of the
- * cheapest archive (a macOS one: bundle and launcher, no Node.js binary) differs from the one there, which
- * means release/ was built from other sources or another commit.
+ * release/ for this checkout: built by the release script when it is missing, or when a fresh build of one
+ * archive (linux-amd64) differs from the one there, which means release/ was built from other sources or
+ * another commit.
  */
 export async function ensureRelease(log: (line: string) => void = () => undefined): Promise<string> {
   const version = packageVersion();
@@ -80,8 +80,8 @@ export async function ensureRelease(log: (line: string) => void = () => undefine
   if (complete) {
     const check = mkdtempSync(path.join(tmpdir(), "sd-release-check-"));
     try {
-      await release({ out: check, targets: [LAUNCHER_TARGET], log: () => undefined });
-      const name = archiveName(version, LAUNCHER_TARGET);
+      await release({ out: check, targets: [CHECK_TARGET], log: () => undefined });
+      const name = archiveName(version, CHECK_TARGET);
       if (readFileSync(path.join(check, name)).equals(readFileSync(path.join(RELEASE, name)))) return RELEASE;
       log("release/ is out of date: building it again");
     } finally {

@@ -1,10 +1,10 @@
 /**
  * The pieces of `npm run release` that need no Node.js binaries: the reproducible tar writer, the plugin
- * bundle (schema and version built in), the macOS launcher, and the one place the download URL is said.
+ * bundle (schema and version built in), and the one place the download URL is said.
  */
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -12,11 +12,10 @@ import { GetSchemaRequest } from "@pulumi/pulumi/proto/provider_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { REPO } from "../../scripts/engine";
 import { sha256sums } from "../../scripts/release";
-import { bundlePlugin, launcherScript, minimumNodeMajor, PLUGIN } from "../../scripts/release/plugin";
+import { bundlePlugin, PLUGIN } from "../../scripts/release/plugin";
 import { tarGz } from "../../scripts/release/tar";
 import { call, startPlugin } from "../helpers/plugin";
-import { olderNode } from "../helpers/older-node";
-import { nodeOn, packageVersion, readTarGz } from "../helpers/release";
+import { packageVersion, readTarGz } from "../helpers/release";
 
 function json(file: string): Record<string, unknown> {
   return JSON.parse(readFileSync(path.join(REPO, file), "utf8")) as Record<string, unknown>;
@@ -149,16 +148,15 @@ describe("release: where the plugin is downloaded from is said once, in package.
   });
 });
 
-describe("release: the plugin bundle and the macOS launcher", function () {
+describe("release: the plugin bundle", function () {
   this.timeout(120_000);
   let dir: string;
   const version = packageVersion();
 
   before(async () => {
-    // The bundle alone in a folder, as in the macOS archive: no package.json or schema.json anywhere near it.
-    dir = mkdtempSync(path.join(tmpdir(), "sd-launcher-"));
-    writeFileSync(path.join(dir, `${PLUGIN}.js`), await bundlePlugin(REPO, version));
-    writeFileSync(path.join(dir, PLUGIN), launcherScript(minimumNodeMajor(REPO)));
+    // The bundle alone in a folder, as in a SEA: no package.json or schema.json anywhere near it.
+    dir = mkdtempSync(path.join(tmpdir(), "sd-bundle-"));
+    writeFileSync(path.join(dir, PLUGIN), `#!${process.execPath}\n${(await bundlePlugin(REPO, version)).toString()}`);
     chmodSync(path.join(dir, PLUGIN), 0o755);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -176,45 +174,7 @@ describe("release: the plugin bundle and the macOS launcher", function () {
       assert.equal(schema.version, version);
       assert.equal(schema.pluginDownloadURL, json("schema.json").pluginDownloadURL);
       assert.deepEqual(Object.keys(schema.resources), Object.keys(json("schema.json").resources as object));
-    } finally {
-      await plugin.stop();
-    }
-  });
-
-  it("the launcher says Node.js is needed when no node is on PATH, naming the system it runs on (Linux here)", () => {
-    const empty = mkdtempSync(path.join(tmpdir(), "sd-no-node-"));
-    try {
-      assert.equal(nodeOn(empty), undefined);
-      const run = spawnSync(path.join(dir, PLUGIN), [], { env: { PATH: empty }, encoding: "utf8" });
-      assert.equal(run.status, 1);
-      assert.equal(run.stdout, "");
-      assert.match(run.stderr, /needs Node\.js 22 or newer on PATH on Linux, and no node is on PATH/);
-    } finally {
-      rmSync(empty, { recursive: true, force: true });
-    }
-  });
-
-  it("the launcher names the node it found when it is older than package.json's engines allow", function () {
-    const old = olderNode();
-    const bin = mkdtempSync(path.join(tmpdir(), "sd-old-node-"));
-    try {
-      symlinkSync(old, path.join(bin, "node"));
-      const run = spawnSync(path.join(dir, PLUGIN), [], { env: { PATH: `${bin}:/usr/bin:/bin` }, encoding: "utf8" });
-      assert.equal(run.status, 1);
-      assert.match(
-        run.stderr,
-        new RegExp(`needs Node\\.js 22 or newer on PATH on Linux; the node on PATH \\(${bin}/node\\) is v\\d+\\.`),
-      );
-    } finally {
-      rmSync(bin, { recursive: true, force: true });
-    }
-  });
-
-  it("the launcher runs the bundle with a new enough Node.js from PATH", async () => {
-    const nodeDir = path.dirname(process.execPath);
-    const plugin = await startPlugin(dir, [], { PATH: `${nodeDir}:/usr/bin:/bin` });
-    try {
-      assert.equal((await call(plugin.client, "getPluginInfo", new Empty())).getVersion(), version);
+      assert.equal(plugin.stderr(), "", "nothing on stderr (no deprecation warning)");
     } finally {
       await plugin.stop();
     }
