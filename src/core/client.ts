@@ -102,17 +102,32 @@ export class CloudflareClient {
    * Reads many videos with one request: `GET /accounts/{id}/stream?id=<uid>,<uid>...` (the video list filtered by
    * id), each read as `getVideo` reads one, keyed by uid. A video the answer does not show is absent from the map:
    * that says nothing (the list may lag behind an upload); read it with `getVideo`, whose 404 is the truth.
-   * @param ids at most `MAX_LISTED_VIDEOS`; none sends no request
+   * @param ids at most `MAX_LISTED_VIDEOS`; none sends no request. Or a function called once, when the request is
+   *   about to be sent (after any wait for the rate limiter), so that reads arriving until then can join it.
    * @throws UnexpectedResponseError when the answer is not a list of videos; the API errors `request` throws
    */
-  async listVideos(accountId: string, ids: readonly string[]): Promise<Map<string, LiveVideo>> {
-    if (ids.length === 0) return new Map();
-    if (ids.length > MAX_LISTED_VIDEOS) {
-      throw new RangeError(`listVideos takes at most ${MAX_LISTED_VIDEOS} ids at once (got ${ids.length})`);
+  async listVideos(
+    accountId: string,
+    ids: readonly string[] | (() => readonly string[]),
+  ): Promise<Map<string, LiveVideo>> {
+    const path = (list: readonly string[]): string => {
+      if (list.length > MAX_LISTED_VIDEOS) {
+        throw new RangeError(`listVideos takes at most ${MAX_LISTED_VIDEOS} ids at once (got ${list.length})`);
+      }
+      // Commas stay literal (the documented separator); each id is encoded on its own.
+      return `/accounts/${enc(accountId)}/stream?id=${list.map(enc).join(",")}&limit=${list.length}`;
+    };
+    let sent: string;
+    if (typeof ids === "function") {
+      const result = await this.request<unknown>("GET", () => (sent = path(ids())));
+      return this.readVideoList(sent!, result);
     }
-    // Commas stay literal (the documented separator); each id is encoded on its own.
-    const path = `/accounts/${enc(accountId)}/stream?id=${ids.map(enc).join(",")}&limit=${ids.length}`;
-    const result = await this.request<unknown>("GET", path);
+    if (ids.length === 0) return new Map();
+    sent = path(ids);
+    return this.readVideoList(sent, await this.request<unknown>("GET", sent));
+  }
+
+  private readVideoList(path: string, result: unknown): Map<string, LiveVideo> {
     const videos = parseVideoList(result);
     if (videos === undefined) throw new UnexpectedResponseError("GET", path, result, "an array of videos");
     return videos;
@@ -153,14 +168,24 @@ export class CloudflareClient {
   /**
    * Sends one API request with retries, and unwraps the envelope. The retry decision is taken before the
    * request's limiter slot is released, so that after a 429 no other request slips out before the pause.
-   * @param path below the base URL, starting with "/"
+   * @param target the path below the base URL, starting with "/"; or a function that makes it, called once when
+   *   the first attempt has its limiter slot (what it throws is thrown, and nothing is sent)
    */
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  async request<T>(method: string, target: string | (() => string), body?: unknown): Promise<T> {
     const { limiter } = this.options;
     let blocks = 0;
     let blockedSince: number | undefined;
+    let path = typeof target === "string" ? target : undefined;
     for (let attempt = 1; ; attempt++) {
       const release = limiter ? await limiter.acquire() : undefined;
+      if (path === undefined) {
+        try {
+          path = (target as () => string)();
+        } catch (error) {
+          release?.();
+          throw error;
+        }
+      }
       let failure: unknown;
       let decision: RetryDecision;
       try {

@@ -47,7 +47,8 @@ function manualClock(): Clock & { advance(ms: number): Promise<void>; sleeping()
 function emulatorSource(emulator: Emulator, failList?: () => Error) {
   const calls = { lists: [] as string[][], gets: [] as string[] };
   const source: VideoSource = {
-    async listVideos(accountId, ids) {
+    async listVideos(accountId, idsWhenSent) {
+      const ids = idsWhenSent();
       calls.lists.push([...ids]);
       if (failList) throw failList();
       const videos = new Map<string, LiveVideo>();
