@@ -122,7 +122,12 @@ async function runReference(
   options: LiveCheckOptions,
 ): Promise<TranscriptCall[]> {
   const token = randomBytes(20).toString("hex");
-  const emulator = await startEmulator({ token, generationMs: options.referenceGenerationMs ?? 2000 });
+  // Cloudflare's URL form, whose shape the live answers are compared with (not the emulator's delivery server).
+  const emulator = await startEmulator({
+    token,
+    generationMs: options.referenceGenerationMs ?? 2000,
+    downloadUrls: "cloudflare",
+  });
   try {
     const accountId = randomBytes(16).toString("hex");
     const videoId = emulator.createVideo(accountId, { requireSignedURLs: state.requireSignedURLs });

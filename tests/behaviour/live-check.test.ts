@@ -110,7 +110,8 @@ describe("live check", function () {
   async function standIn(
     options: EmulatorOptions = {},
   ): Promise<{ emulator: Emulator; account: string; video: string }> {
-    const emulator = await startEmulator({ token: TOKEN, generationMs: 1500, ...options });
+    // It stands in for Cloudflare: download URLs of Cloudflare's form.
+    const emulator = await startEmulator({ token: TOKEN, generationMs: 1500, downloadUrls: "cloudflare", ...options });
     emulators.push(emulator);
     const account = cfId();
     return { emulator, account, video: emulator.createVideo(account) };
