@@ -4,6 +4,7 @@ import { type Emulator, startEmulator } from "../../src/emulator/server";
 import { StreamDownloadProvider } from "../../src/dynamic/provider";
 import { ENV_VARS } from "../../src/core/settings";
 import { SECRET_SIG, SECRET_VALUE_SIG } from "../../src/core/pulumi-values";
+import { DEFAULT_GATHER_WINDOW_MS } from "../../src/core/video-reads";
 import { clearConfigured } from "../../src/dynamic/config";
 import type { StreamDownloadInputs, StreamDownloadOutputs } from "../../src/core/types";
 import { DIALECTS } from "../helpers/dialects";
@@ -501,7 +502,7 @@ for (const makeFace of FACES)
           const result = await (await make({ clock })).read(`${account}/${video}`, outs);
           assert.ok(result.props?.default && result.props.audio);
           assert.equal(listReads(), 1);
-          assert.deepEqual(clock.sleeps, []);
+          assert.deepEqual(clock.sleeps, [DEFAULT_GATHER_WINDOW_MS], "only the video read's window, for company");
         });
 
         it("keeps the downloads and the resource when the list misses them once, reading it again after a pause", async () => {
@@ -516,7 +517,7 @@ for (const makeFace of FACES)
           assert.ok(result.props?.default && result.props.audio);
           assert.deepEqual(result.inputs?.downloadTypes, ["default", "audio"]);
           assert.equal(listReads(), 2, "one more read of the list, only because it missed them");
-          assert.deepEqual(clock.sleeps, [FAST_POLL.secondLookMs]);
+          assert.deepEqual(clock.sleeps, [DEFAULT_GATHER_WINDOW_MS, FAST_POLL.secondLookMs]);
           assert.ok(!p.lines.some((l) => /is gone from Cloudflare/.test(l)), p.lines.join("\n"));
         });
 
@@ -531,7 +532,7 @@ for (const makeFace of FACES)
           assert.equal(result.props?.audio, undefined);
           assert.ok(result.props?.default);
           assert.equal(listReads(), 2);
-          assert.deepEqual(clock.sleeps, [FAST_POLL.secondLookMs]);
+          assert.deepEqual(clock.sleeps, [DEFAULT_GATHER_WINDOW_MS, FAST_POLL.secondLookMs]);
           assert.ok(p.lines.some((l) => /audio: the download is gone from Cloudflare\. Two reads/.test(l)));
         });
 
