@@ -102,35 +102,32 @@ export class CloudflareClient {
    * Reads many videos with one request: `GET /accounts/{id}/stream?id=<uid>,<uid>...` (the video list filtered by
    * id), each read as `getVideo` reads one, keyed by uid. A video the answer does not show is absent from the map:
    * that says nothing (the list may lag behind an upload); read it with `getVideo`, whose 404 is the truth.
-   * @param ids at most `MAX_LISTED_VIDEOS`; none sends no request. Or a function called once, when the request is
-   *   about to be sent (after any wait for the rate limiter), so that reads arriving until then can join it.
+   * @param ids at most `MAX_LISTED_VIDEOS`; none sends no request
    * @throws UnexpectedResponseError when the answer is not a list of videos; the API errors `request` throws
    */
-  async listVideos(
-    accountId: string,
-    ids: readonly string[] | (() => readonly string[]),
-  ): Promise<Map<string, LiveVideo>> {
-    const path = (list: readonly string[]): string => {
-      if (list.length > MAX_LISTED_VIDEOS) {
-        throw new RangeError(`listVideos takes at most ${MAX_LISTED_VIDEOS} ids at once (got ${list.length})`);
-      }
-      // Commas stay literal (the documented separator); each id is encoded on its own.
-      return `/accounts/${enc(accountId)}/stream?id=${list.map(enc).join(",")}&limit=${list.length}`;
-    };
-    let sent: string;
-    if (typeof ids === "function") {
-      const result = await this.request<unknown>("GET", () => (sent = path(ids())));
-      return this.readVideoList(sent!, result);
-    }
+  async listVideos(accountId: string, ids: readonly string[]): Promise<Map<string, LiveVideo>> {
     if (ids.length === 0) return new Map();
-    sent = path(ids);
-    return this.readVideoList(sent, await this.request<unknown>("GET", sent));
+    const path = listPath(accountId, ids);
+    return readVideoList(path, await this.request<unknown>("GET", path));
   }
 
-  private readVideoList(path: string, result: unknown): Map<string, LiveVideo> {
-    const videos = parseVideoList(result);
-    if (videos === undefined) throw new UnexpectedResponseError("GET", path, result, "an array of videos");
-    return videos;
+  /**
+   * Reads the videos a batch holds when its request leaves: `ids` is called once, when the request has its rate
+   * limiter slot, so that reads arriving while it waited can join. For one id, the video itself (`getVideo`'s
+   * request, and its errors: a 404 is that video's); for more, the video list as `listVideos` reads it.
+   */
+  async readVideos(accountId: string, ids: () => readonly string[]): Promise<Map<string, LiveVideo>> {
+    let sent: readonly string[] = [];
+    let path = "";
+    const result = await this.request<unknown>("GET", () => {
+      sent = ids();
+      const [only] = sent;
+      path = sent.length === 1 && only !== undefined ? videoPath(accountId, only) : listPath(accountId, sent);
+      return path;
+    });
+    const [only] = sent;
+    if (sent.length === 1 && only !== undefined) return new Map([[only, parseVideo(result)]]);
+    return readVideoList(path, result);
   }
 
   /** GET the downloads of a video: the truth about which exist; a type is present only once created. */
@@ -368,4 +365,20 @@ function enc(segment: string): string {
 
 function videoPath(accountId: string, videoId: string): string {
   return `/accounts/${enc(accountId)}/stream/${enc(videoId)}`;
+}
+
+/** The video list filtered by id. Commas stay literal (the documented separator); each id is encoded on its own. */
+function listPath(accountId: string, ids: readonly string[]): string {
+  if (ids.length === 0) throw new RangeError("the video list needs at least one id");
+  if (ids.length > MAX_LISTED_VIDEOS) {
+    throw new RangeError(`listVideos takes at most ${MAX_LISTED_VIDEOS} ids at once (got ${ids.length})`);
+  }
+  return `/accounts/${enc(accountId)}/stream?id=${ids.map(enc).join(",")}&limit=${ids.length}`;
+}
+
+/** The videos of a list answer, by uid. @throws UnexpectedResponseError when it is not a list of videos */
+function readVideoList(path: string, result: unknown): Map<string, LiveVideo> {
+  const videos = parseVideoList(result);
+  if (videos === undefined) throw new UnexpectedResponseError("GET", path, result, "an array of videos");
+  return videos;
 }
