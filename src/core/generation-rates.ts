@@ -12,6 +12,10 @@
  * What is learned only times the first look: the download's own progress, once read, decides the next one, and a
  * look that finds it still going falls back on that (poll-policy.ts). One instance per credential and endpoint is
  * shared by every resource of the process, like the limiter and the gathered video reads.
+ *
+ * Until something is learned of an account, one wait at a time reads to learn it (a scout); the others whose look
+ * is due wait for that reading instead of sending their own: when many resources start together (a large stack),
+ * one read then teaches all of them, instead of each reading early once.
  */
 import type { DownloadType } from "./download-types";
 import type { Progress } from "./poll-policy";
@@ -47,6 +51,24 @@ export interface GenerationReading {
 export class GenerationRates {
   /** Per account and type, the recent downloads' estimates by video, oldest first. */
   private readonly samples = new Map<string, Map<string, Sample>>();
+  /** Per account, the end of the reading a scout is taking. */
+  private readonly scouts = new Map<string, Promise<void>>();
+
+  /** The end of the reading another wait is taking to learn this account's rate, or undefined when none is. */
+  scouting(accountId: string): Promise<void> | undefined {
+    return this.scouts.get(accountId);
+  }
+
+  /** Marks a reading to learn this account's rate under way; call the result once it is read (or failed). */
+  scout(accountId: string): () => void {
+    let end!: () => void;
+    const reading = new Promise<void>((resolve) => (end = resolve));
+    this.scouts.set(accountId, reading);
+    return () => {
+      if (this.scouts.get(accountId) === reading) this.scouts.delete(accountId);
+      end();
+    };
+  }
 
   /** Learns from one reading in progress; readings too coarse or with no progress teach nothing. */
   learn(reading: GenerationReading): void {

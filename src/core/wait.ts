@@ -44,6 +44,11 @@ export interface WaitLoop<S, T> {
   initial: S;
   /** Reads the state again, after each pause. */
   read(): Promise<S>;
+  /**
+   * Asked when a look is due, before reading: another reading to wait for instead (one that will teach this wait
+   * when to look), after which the look is planned again; undefined to read now.
+   */
+  hold?(): Promise<void> | undefined;
   /** Looks at a state: done, or what is pending. Throws to end the wait with an error. */
   look(state: S): Look<T>;
   /** The wait was cancelled with this state pending: its result, or throws. */
@@ -81,10 +86,28 @@ export async function waitUntil<S, T>(loop: WaitLoop<S, T>): Promise<T> {
       await pause(clock, delay, signal);
       if (fixed !== undefined || signal?.aborted || clock.now() >= deadline) break;
       lookAt = nextLookAtForAll(look.pending, clock.now(), poll);
-      if (lookAt - clock.now() < poll.minIntervalMs) break;
+      if (lookAt - clock.now() >= poll.minIntervalMs) continue;
+      const held = loop.hold?.();
+      if (held === undefined) break;
+      await untilAborted(held, signal);
+      lookAt = nextLookAtForAll(look.pending, clock.now(), poll);
     }
     state = await loop.read();
   }
+}
+
+/** Waits for `promise`, or less when `signal` aborts. */
+function untilAborted(promise: Promise<void>, signal?: AbortSignal): Promise<void> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    signal.addEventListener("abort", done);
+    void promise.then(done);
+  });
 }
 
 /** Sleeps `ms` on the clock, or less when `signal` aborts. */
@@ -272,22 +295,42 @@ export async function waitForDownloads(
     pendingIn(live)
       .map((t) => `${t} ${stateOf(live[t])}`)
       .join(", ");
+  /** Some pending type has neither progress of its own nor an expected time: its look would be to learn. */
+  const learning = (): boolean =>
+    [...tracks].some(
+      ([type, t]) =>
+        !isUsable(list.live[type]) && !(t.latest.percent > t.first.percent) && t.expectedMs?.() === undefined,
+    );
   return waitUntil<LiveDownloads, LiveDownloads>({
     ...ctx,
     deadline: job.deadline,
     initial,
+    hold: () => (rates && learning() ? rates.scouting(accountId) : undefined),
     read: async () => {
-      list.take(await client.getDownloads(accountId, video));
-      const at = clock.now();
-      for (const [type, track] of tracks) {
-        const d = list.live[type];
-        if (d?.percentComplete === undefined || list.missed(type)) continue;
-        track.latest = { at, percent: d.percentComplete };
-        if (phaseOf(d) === "pending") {
-          rates?.learn({ accountId, type, videoId: video, durationSeconds, first: track.first, latest: track.latest });
+      // While nothing is learned of the account, this read is the one the others wait for (see `hold`).
+      const scouted = rates && learning() ? rates.scout(accountId) : undefined;
+      try {
+        list.take(await client.getDownloads(accountId, video));
+        const at = clock.now();
+        for (const [type, track] of tracks) {
+          const d = list.live[type];
+          if (d?.percentComplete === undefined || list.missed(type)) continue;
+          track.latest = { at, percent: d.percentComplete };
+          if (phaseOf(d) === "pending") {
+            rates?.learn({
+              accountId,
+              type,
+              videoId: video,
+              durationSeconds,
+              first: track.first,
+              latest: track.latest,
+            });
+          }
         }
+        return list.live;
+      } finally {
+        scouted?.();
       }
-      return list.live;
     },
     look: (live) => {
       for (const type of list.types) {
@@ -310,9 +353,13 @@ export async function waitForDownloads(
         log(`${label(video)}: ${list.types.join(" and ")} ready after ${seconds(clock.now() - started)}`);
         return { done: live };
       }
+      // A type the last read missed is looked for again soon, as refresh does: a list that lags shows it again,
+      // and one that does not makes it gone; neither should wait for the others' estimates.
+      const missed = list.types.some((t) => list.missed(t));
       return {
         pending: pending.flatMap((t) => tracks.get(t) ?? []),
         progress: pending.map((t) => `${t} ${progressOf(live[t])}`).join(", "),
+        ...(missed ? { nextLookMs: ctx.poll.secondLookMs } : {}),
       };
     },
     cancelled: (live) => {
