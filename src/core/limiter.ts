@@ -117,6 +117,11 @@ export class RequestLimiter {
     this.windowMs = budget.windows.map((w) => w.windowMs);
   }
 
+  /** Requests let through and not done yet. */
+  get active(): number {
+    return this.inFlight;
+  }
+
   /** Waits for a slot, in arrival order; call the returned function when the request is done. */
   async acquire(): Promise<() => void> {
     const start = this.clock.now();
@@ -296,14 +301,19 @@ const REGISTRY = "__pulumiCloudflareStreamDownloadLimiters";
  * so that every copy of the provider in the process (Pulumi deserializes one per distinct provider text)
  * shares it, and so that closure serialization never captures it.
  *
- * @param key identifies the token and endpoint; a fingerprint, never the token itself
+ * @param key identifies the token and endpoint; a fingerprint, never the token itself (`credentialKey`)
+ * @param clock what a limiter made by this call waits on
  */
-export function sharedLimiter(key: string, budget: RateBudget = DEFAULT_RATE_BUDGET): RequestLimiter {
+export function sharedLimiter(
+  key: string,
+  budget: RateBudget = DEFAULT_RATE_BUDGET,
+  clock: Clock = systemClock,
+): RequestLimiter {
   const holder = globalThis as { [REGISTRY]?: Map<string, RequestLimiter> };
   const limiters = (holder[REGISTRY] ??= new Map<string, RequestLimiter>());
   const existing = limiters.get(key);
   if (existing && JSON.stringify(existing.budget) === JSON.stringify(budget)) return existing;
-  const limiter = new RequestLimiter(budget);
+  const limiter = new RequestLimiter(budget, clock);
   limiters.set(key, limiter);
   return limiter;
 }

@@ -10,7 +10,6 @@
  * reads (gathered into one request to the video list, video-reads.ts) and what was learned of how fast an account
  * generates (generation-rates.ts). A ready download's file facts come from a HEAD of its URL, which costs none.
  */
-import { createHash } from "node:crypto";
 import { type CheckFailure, type CheckOutcome, checkInputs } from "./check";
 import { CloudflareClient, type ClientOptions } from "./client";
 import { ensureDownloads } from "./create";
@@ -31,7 +30,7 @@ import { COMMON_CAUSES, label, seconds } from "./messages";
 import type { LiveDownloads, LiveVideo } from "./parse";
 import { DEFAULT_POLL_POLICY, type PollPolicy } from "./poll-policy";
 import { UNKNOWN } from "./pulumi-values";
-import type { ResolvedSettings } from "./settings";
+import { credentialKey, type ResolvedSettings } from "./settings";
 import { importedProps, inputsOf, managedTypes, missingTypes, outputsOf, resourceId } from "./state";
 import type { StreamDownloadInputs, StreamDownloadOutputs } from "./types";
 import { sharedVideoReads } from "./video-reads";
@@ -215,14 +214,12 @@ export class StreamDownloadOperations {
    */
   private connect(deadline?: number): WaitContext {
     const settings = this.deps.settings();
-    const c = settings.credentials;
-    const secret = c.kind === "token" ? c.token : `${c.email}:${c.apiKey}`;
-    const fingerprint = createHash("sha256").update(`${settings.baseUrl}\n${secret}`).digest("hex").slice(0, 16);
+    const fingerprint = credentialKey(settings);
     const { clock, poll, log, signal } = this.deps;
     const client = new CloudflareClient({
       ...this.deps.client,
       baseUrl: settings.baseUrl,
-      credentials: c,
+      credentials: settings.credentials,
       limiter: sharedLimiter(fingerprint, settings.budget),
       clock,
       deadline,
