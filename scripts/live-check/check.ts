@@ -126,9 +126,15 @@ async function runReference(
 ): Promise<TranscriptCall[]> {
   const token = randomBytes(20).toString("hex");
   // The emulator generates on a clock of its own that moves only when the run waits on it: the reference takes
-  // no real time, and plays out the same however loaded the machine is.
+  // no real time, and plays out the same however loaded the machine is. Its download URLs have Cloudflare's form,
+  // whose shape the live answers are compared with (not the emulator's delivery server).
   const clock = virtualClock();
-  const emulator = await startEmulator({ token, generationMs: options.referenceGenerationMs ?? 2000, now: clock.now });
+  const emulator = await startEmulator({
+    token,
+    generationMs: options.referenceGenerationMs ?? 2000,
+    now: clock.now,
+    downloadUrls: "cloudflare",
+  });
   try {
     const accountId = randomBytes(16).toString("hex");
     const videoId = emulator.createVideo(accountId, { requireSignedURLs: state.requireSignedURLs });

@@ -114,15 +114,27 @@ export class CloudflareClient {
    */
   async listVideos(accountId: string, ids: readonly string[]): Promise<Map<string, LiveVideo>> {
     if (ids.length === 0) return new Map();
-    if (ids.length > MAX_LISTED_VIDEOS) {
-      throw new RangeError(`listVideos takes at most ${MAX_LISTED_VIDEOS} ids at once (got ${ids.length})`);
-    }
-    // Commas stay literal (the documented separator); each id is encoded on its own.
-    const path = `/accounts/${enc(accountId)}/stream?id=${ids.map(enc).join(",")}&limit=${ids.length}`;
-    const result = await this.request<unknown>("GET", path);
-    const videos = parseVideoList(result);
-    if (videos === undefined) throw new UnexpectedResponseError("GET", path, result, "an array of videos");
-    return videos;
+    const path = listPath(accountId, ids);
+    return readVideoList(path, await this.request<unknown>("GET", path));
+  }
+
+  /**
+   * Reads the videos a batch holds when its request leaves: `ids` is called once, when the request has its rate
+   * limiter slot, so that reads arriving while it waited can join. For one id, the video itself (`getVideo`'s
+   * request, and its errors: a 404 is that video's); for more, the video list as `listVideos` reads it.
+   */
+  async readVideos(accountId: string, ids: () => readonly string[]): Promise<Map<string, LiveVideo>> {
+    let sent: readonly string[] = [];
+    let path = "";
+    const result = await this.request<unknown>("GET", () => {
+      sent = ids();
+      const [only] = sent;
+      path = sent.length === 1 && only !== undefined ? videoPath(accountId, only) : listPath(accountId, sent);
+      return path;
+    });
+    const [only] = sent;
+    if (sent.length === 1 && only !== undefined) return new Map([[only, parseVideo(result)]]);
+    return readVideoList(path, result);
   }
 
   /** GET the downloads of a video: the truth about which exist; a type is present only once created. */
@@ -160,14 +172,24 @@ export class CloudflareClient {
   /**
    * Sends one API request with retries, and unwraps the envelope. The retry decision is taken before the
    * request's limiter slot is released, so that after a 429 no other request slips out before the pause.
-   * @param path below the base URL, starting with "/"
+   * @param target the path below the base URL, starting with "/"; or a function that makes it, called once when
+   *   the first attempt has its limiter slot (what it throws is thrown, and nothing is sent)
    */
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  async request<T>(method: string, target: string | (() => string), body?: unknown): Promise<T> {
     const { limiter } = this.options;
     let blocks = 0;
     let blockedSince: number | undefined;
+    let path = typeof target === "string" ? target : undefined;
     for (let attempt = 1; ; attempt++) {
       const release = limiter ? await limiter.acquire() : undefined;
+      if (path === undefined) {
+        try {
+          path = (target as () => string)();
+        } catch (error) {
+          release?.();
+          throw error;
+        }
+      }
       let failure: unknown;
       let decision: RetryDecision;
       try {
@@ -348,4 +370,20 @@ function enc(segment: string): string {
 
 function videoPath(accountId: string, videoId: string): string {
   return `/accounts/${enc(accountId)}/stream/${enc(videoId)}`;
+}
+
+/** The video list filtered by id. Commas stay literal (the documented separator); each id is encoded on its own. */
+function listPath(accountId: string, ids: readonly string[]): string {
+  if (ids.length === 0) throw new RangeError("the video list needs at least one id");
+  if (ids.length > MAX_LISTED_VIDEOS) {
+    throw new RangeError(`listVideos takes at most ${MAX_LISTED_VIDEOS} ids at once (got ${ids.length})`);
+  }
+  return `/accounts/${enc(accountId)}/stream?id=${ids.map(enc).join(",")}&limit=${ids.length}`;
+}
+
+/** The videos of a list answer, by uid. @throws UnexpectedResponseError when it is not a list of videos */
+function readVideoList(path: string, result: unknown): Map<string, LiveVideo> {
+  const videos = parseVideoList(result);
+  if (videos === undefined) throw new UnexpectedResponseError("GET", path, result, "an array of videos");
+  return videos;
 }

@@ -29,7 +29,7 @@ export async function ensureDownloads(
   try {
     const [existing, details] = await Promise.all([
       client.getDownloads(accountId, video),
-      client.getVideo(accountId, video),
+      ctx.readVideo(accountId, video),
     ]).catch((error: unknown) => {
       throw error instanceof NotFoundError ? videoNotFound(accountId, video, error) : error;
     });
@@ -80,7 +80,7 @@ export async function ensureDownloads(
     if (!wait) {
       return { downloads: await fillFromList(client, job, known, created), video: details };
     }
-    const downloads = await waitForDownloads(ctx, job, tracks, known);
+    const downloads = await waitForDownloads(ctx, job, tracks, known, details.durationSeconds);
     return { downloads, video: details };
   } catch (error) {
     throw await rollBack(client, accountId, video, types, created, withHint(error as Error));
@@ -117,7 +117,7 @@ async function createOne(ctx: WaitContext, job: VideoJob, type: DownloadType): P
     if (!isClientError(error)) throw error;
     // Cloudflare does not document which error it returns for a video that is not ready yet, so look at
     // the video itself rather than at the error code.
-    const details = await client.getVideo(accountId, video);
+    const details = await ctx.readVideo(accountId, video);
     if (details.readyToStream !== false) throw error;
     await waitForVideo(ctx, job, details, error);
     return await client.createDownload(accountId, video, type);

@@ -24,13 +24,13 @@ export type FileFacts =
 export interface FileFactsOptions {
   /** Whether the video requires signed URLs (its last read said so): a 401 is then expected. @default false */
   requireSignedURLs?: boolean;
-  /** Timeout of one HEAD, in ms. @default 10000 */
+  /** Timeout of one HEAD, in ms. @default 5000 */
   attemptTimeoutMs?: number;
   /**
    * The project's retry policy, of which `maxAttempts`, `baseDelayMs`, `maxDelayMs` and `maxRetryAfterMs` apply:
    * a lost connection, a timeout, 408, 429 and 5xx are tried again; other answers are final. A 429 here is the
    * delivery network's, not the API's block: `Retry-After` or the backoff, never the API's block probing.
-   * @default DEFAULT_RETRY_POLICY
+   * @default FILE_FACTS_RETRY_POLICY
    */
   retry?: Partial<RetryPolicy>;
   clock?: Clock;
@@ -39,6 +39,22 @@ export interface FileFactsOptions {
   /** Called before each retry, for progress output; carries no credential (there is none). */
   onRetry?: (notice: { attempt: number; delayMs: number; reason: string }) => void;
 }
+
+/**
+ * The retries of a HEAD: few and short. The facts are extra (a deployment never fails for them, and the next
+ * refresh reads them again), so a host that does not answer costs at most three attempts and 0.75 s of backoff
+ * (plus the attempts' timeouts), not the API's patience.
+ */
+export const FILE_FACTS_RETRY_POLICY: RetryPolicy = {
+  ...DEFAULT_RETRY_POLICY,
+  maxAttempts: 3,
+  baseDelayMs: 250,
+  maxDelayMs: 1000,
+  maxRetryAfterMs: 5000,
+};
+
+/** The default timeout of one HEAD, in ms. */
+export const FILE_FACTS_ATTEMPT_TIMEOUT_MS = 5000;
 
 /** The longest content type kept; a longer one is no media type. */
 const MAX_CONTENT_TYPE_CHARS = 100;
@@ -51,9 +67,9 @@ type Attempt = { response: Response } | { noAnswer: string };
 /** Reads a download's file facts with a HEAD of its URL. Never throws for what the network or the host does. */
 export async function readFileFacts(url: string, options: FileFactsOptions = {}): Promise<FileFacts> {
   if (!isHttpUrl(url)) return { outcome: "failed", reason: "the download's URL is not an http(s) URL" };
-  const policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+  const policy = { ...FILE_FACTS_RETRY_POLICY, ...options.retry };
   const clock = options.clock ?? systemClock;
-  const timeoutMs = options.attemptTimeoutMs ?? 10_000;
+  const timeoutMs = options.attemptTimeoutMs ?? FILE_FACTS_ATTEMPT_TIMEOUT_MS;
   for (let attempt = 1; ; attempt++) {
     const outcome = await head(url, timeoutMs);
     let retryAfterMs: number | undefined;

@@ -11,7 +11,9 @@
  * - the server's count: never past `remaining` minus a reserve before the reset; near the reserve, after an idle
  *   second (the count may be stale: others spend too) and after the count resets, one request at a time, so the
  *   next answer brings a fresh count before more go out;
- * - the local budget (`windows`): this process's own cap, and all there is when the server sends no count;
+ * - the local budget (`windows`): this process's own cap, and all there is when the server sends no count; its
+ *   5-minute window is Cloudflare's rate window, and follows the window answers announce (`Ratelimit-Policy`),
+ *   so that against a server with another window the cap keeps its share of that server's quota;
  * - after a 429, a pause of every request of the token, then one request at a time until one gets through.
  */
 import type { ServerQuota } from "./ratelimit-headers";
@@ -21,6 +23,11 @@ import { type Clock, systemClock } from "./clock";
 export interface RateWindow {
   requests: number;
   windowMs: number;
+  /**
+   * The window is the server's rate window (Cloudflare's 5 minutes): once an answer announces its window
+   * (`Ratelimit-Policy: ...;w=<seconds>`), this one is that long. @default false
+   */
+  serverWindow?: boolean;
 }
 
 /** What the limiter enforces. */
@@ -44,7 +51,7 @@ export interface RateBudget {
  */
 export const DEFAULT_RATE_BUDGET: RateBudget = {
   windows: [
-    { requests: 1000, windowMs: 300_000 },
+    { requests: 1000, windowMs: 300_000, serverWindow: true },
     { requests: 50, windowMs: 1000 },
   ],
   maxConcurrent: 8,
@@ -72,6 +79,8 @@ export type LimiterWait = "pause" | "local budget" | "server count" | "in flight
 /** A FIFO gate in front of the network: `acquire` waits for a free slot in every window. */
 export class RequestLimiter {
   private readonly sent: number[][];
+  /** Each window's length now: as budgeted, or for a server window, as the server announced it. */
+  private readonly windowMs: number[];
   private inFlight = 0;
   private pausedUntil = 0;
   /** After a 429: one request at a time until an answer that is not a 429. */
@@ -105,6 +114,12 @@ export class RequestLimiter {
     private readonly clock: Clock = systemClock,
   ) {
     this.sent = budget.windows.map(() => []);
+    this.windowMs = budget.windows.map((w) => w.windowMs);
+  }
+
+  /** Requests let through and not done yet. */
+  get active(): number {
+    return this.inFlight;
   }
 
   /** Waits for a slot, in arrival order; call the returned function when the request is done. */
@@ -151,6 +166,12 @@ export class RequestLimiter {
     this.probing = false;
     this.blockStreak = 0;
     if (this.serverCounts === "unknown") this.serverCounts = quotas.length > 0 ? "yes" : "no";
+    const announced = quotas.find((q) => q.windowMs !== undefined && q.windowMs > 0)?.windowMs;
+    if (announced !== undefined) {
+      this.budget.windows.forEach((w, i) => {
+        if (w.serverWindow) this.windowMs[i] = announced;
+      });
+    }
     for (const quota of quotas) {
       this.serverCounts = "yes";
       const next: ServerCount = {
@@ -257,9 +278,10 @@ export class RequestLimiter {
     let wait = 0;
     this.budget.windows.forEach((window, i) => {
       const log = this.sent[i] ?? [];
-      while (log.length > 0 && (log[0] ?? 0) <= now - window.windowMs) log.shift();
+      const windowMs = this.windowMs[i] ?? window.windowMs;
+      while (log.length > 0 && (log[0] ?? 0) <= now - windowMs) log.shift();
       if (log.length >= window.requests) {
-        wait = Math.max(wait, (log[0] ?? now) + window.windowMs - now);
+        wait = Math.max(wait, (log[0] ?? now) + windowMs - now);
       }
     });
     return wait;
@@ -279,14 +301,19 @@ const REGISTRY = "__pulumiCloudflareStreamDownloadLimiters";
  * so that every copy of the provider in the process (Pulumi deserializes one per distinct provider text)
  * shares it, and so that closure serialization never captures it.
  *
- * @param key identifies the token and endpoint; a fingerprint, never the token itself
+ * @param key identifies the token and endpoint; a fingerprint, never the token itself (`credentialKey`)
+ * @param clock what a limiter made by this call waits on
  */
-export function sharedLimiter(key: string, budget: RateBudget = DEFAULT_RATE_BUDGET): RequestLimiter {
+export function sharedLimiter(
+  key: string,
+  budget: RateBudget = DEFAULT_RATE_BUDGET,
+  clock: Clock = systemClock,
+): RequestLimiter {
   const holder = globalThis as { [REGISTRY]?: Map<string, RequestLimiter> };
   const limiters = (holder[REGISTRY] ??= new Map<string, RequestLimiter>());
   const existing = limiters.get(key);
   if (existing && JSON.stringify(existing.budget) === JSON.stringify(budget)) return existing;
-  const limiter = new RequestLimiter(budget);
+  const limiter = new RequestLimiter(budget, clock);
   limiters.set(key, limiter);
   return limiter;
 }

@@ -5,8 +5,11 @@
  * Every decision rests on what Cloudflare documents: which downloads exist and their state come from the
  * `GET .../downloads` list; whether the video can have downloads, from the video's own readiness. What a
  * create's answer says is a hint, used only to save a request when it says enough.
+ *
+ * What costs requests is shared by every resource of the process, per credential: the rate limiter, the video
+ * reads (gathered into one request to the video list, video-reads.ts) and what was learned of how fast an account
+ * generates (generation-rates.ts). A ready download's file facts come from a HEAD of its URL, which costs none.
  */
-import { createHash } from "node:crypto";
 import { type CheckFailure, type CheckOutcome, checkInputs } from "./check";
 import { CloudflareClient, type ClientOptions } from "./client";
 import { ensureDownloads } from "./create";
@@ -20,14 +23,17 @@ import {
 } from "./errors";
 import { type Clock, systemClock } from "./clock";
 import type { DownloadType } from "./download-types";
+import { readFileFacts } from "./file-facts";
+import { sharedGenerationRates } from "./generation-rates";
 import { sharedLimiter } from "./limiter";
 import { COMMON_CAUSES, label, retryLine } from "./messages";
 import type { LiveDownloads, LiveVideo } from "./parse";
 import { DEFAULT_POLL_POLICY, type PollPolicy } from "./poll-policy";
 import { UNKNOWN } from "./pulumi-values";
-import type { ResolvedSettings } from "./settings";
+import { credentialKey, type ResolvedSettings } from "./settings";
 import { importedProps, inputsOf, managedTypes, missingTypes, outputsOf, resourceId } from "./state";
 import type { StreamDownloadInputs, StreamDownloadOutputs } from "./types";
+import { sharedVideoReads } from "./video-reads";
 import { settleDownloads, type VideoJob, type WaitContext } from "./wait";
 
 export type { CheckFailure, CheckOutcome };
@@ -134,7 +140,7 @@ export class StreamDownloadOperations {
   async create(inputs: StreamDownloadInputs): Promise<{ id: string; outs: StreamDownloadOutputs }> {
     const made = await this.ensure(inputs, inputs.downloadTypes, "create");
     const outs = outputsOf(inputs, made.downloads, inputs.downloadTypes, made.video.requireSignedURLs);
-    return { id: resourceId(inputs), outs };
+    return { id: resourceId(inputs), outs: await this.withFileFacts(outs, inputs.downloadTypes) };
   }
 
   /**
@@ -146,15 +152,15 @@ export class StreamDownloadOperations {
   async read(id: string, props?: StreamDownloadOutputs): Promise<ReadOutcome> {
     const prior = props?.accountId && props.identifier ? props : importedProps(id);
     const { accountId, identifier: video } = prior;
-    const client = this.client();
+    const ctx = this.connect();
     let settled: Awaited<ReturnType<typeof settleDownloads>>;
     let details: LiveVideo;
     try {
       // On import (no prior state) every download the video has is adopted.
       const types = props ? managedTypes(prior) : undefined;
       [settled, details] = await Promise.all([
-        settleDownloads(this.waitContext(client), { accountId, video }, types),
-        client.getVideo(accountId, video),
+        settleDownloads(ctx, { accountId, video }, types),
+        ctx.readVideo(accountId, video),
       ]);
     } catch (error) {
       if (error instanceof NotFoundError) {
@@ -173,7 +179,7 @@ export class StreamDownloadOperations {
     if (present.length === 0) return { id: "" };
     const inputs = inputsOf({ ...prior, downloadTypes: props ? prior.downloadTypes : present });
     const outs = outputsOf(inputs, settled.live, present, details.requireSignedURLs, prior);
-    return { id: resourceId(inputs), props: outs, inputs };
+    return { id: resourceId(inputs), props: await this.withFileFacts(outs, present), inputs };
   }
 
   /** Creates added (or lost) types, waiting as create does, then deletes removed types. */
@@ -194,7 +200,17 @@ export class StreamDownloadOperations {
       if (info) kept[type] = info;
     }
     const signed = made?.video.requireSignedURLs ?? olds.requireSignedURLs;
-    return { outs: outputsOf(news, kept, news.downloadTypes, signed, olds) };
+    const outs = outputsOf(news, kept, news.downloadTypes, signed, olds);
+    // The kept downloads keep the facts read before (a HEAD each would tell nothing new); the new ones are read.
+    for (const type of news.downloadTypes.filter((t) => !toCreate.includes(t))) {
+      const before = olds[type];
+      const info = outs[type];
+      if (info && before?.url === info.url) {
+        if (before.sizeBytes !== undefined) info.sizeBytes = before.sizeBytes;
+        if (before.contentType !== undefined) info.contentType = before.contentType;
+      }
+    }
+    return { outs: await this.withFileFacts(outs, toCreate) };
   }
 
   /** Deletes each managed download; one already gone (or a video already gone) counts as deleted. */
@@ -204,27 +220,78 @@ export class StreamDownloadOperations {
 
   // --- internals ---------------------------------------------------------------------------------------------
 
-  /** A client; `deadline` (the resource's) is how long it may sit out a rate-limit block. */
-  private client(deadline?: number): CloudflareClient {
+  /**
+   * What one call works with: a client (`deadline`, the resource's, is how long it may sit out a rate-limit block),
+   * and what every client of the same credential and endpoint in this process shares: the limiter, the gathered
+   * video reads and the learned generation rates.
+   */
+  private connect(deadline?: number): WaitContext {
     const settings = this.deps.settings();
-    const c = settings.credentials;
-    const secret = c.kind === "token" ? c.token : `${c.email}:${c.apiKey}`;
-    const fingerprint = createHash("sha256").update(`${settings.baseUrl}\n${secret}`).digest("hex").slice(0, 16);
-    return new CloudflareClient({
+    const fingerprint = credentialKey(settings);
+    const { clock, poll, log, signal } = this.deps;
+    const client = new CloudflareClient({
       ...this.deps.client,
       baseUrl: settings.baseUrl,
-      credentials: c,
+      credentials: settings.credentials,
       limiter: sharedLimiter(fingerprint, settings.budget),
-      clock: this.deps.clock,
+      clock,
       deadline,
-      onRetry: (n) => this.deps.log(retryLine(n)),
+      onRetry: (n) => log(retryLine(n)),
     });
+    const videos = sharedVideoReads(fingerprint, { clock });
+    return {
+      client,
+      readVideo: (accountId, videoId) => videos.read({ source: client, accountId, videoId, clock, log: (l) => log(l) }),
+      rates: sharedGenerationRates(fingerprint),
+      clock,
+      poll,
+      log,
+      ...(signal ? { signal } : {}),
+    };
   }
 
-  /** What a wait needs: this call's client, and the clock, policy, log and cancellation of the operations. */
-  private waitContext(client: CloudflareClient): WaitContext {
-    const { clock, poll, log, signal } = this.deps;
-    return { client, clock, poll, log, ...(signal ? { signal } : {}) };
+  /**
+   * Adds each ready download's file facts (size in bytes, content type) from a HEAD of its URL, which costs none of
+   * the API's quota and carries no credential. Never fails the operation: a URL that does not answer 2xx is said in
+   * a line and its facts are left out; for a video that requires signed URLs the expected 401 is said once.
+   */
+  private async withFileFacts(
+    outs: StreamDownloadOutputs,
+    types: readonly DownloadType[],
+  ): Promise<StreamDownloadOutputs> {
+    const { log, clock } = this.deps;
+    const video = outs.identifier;
+    const ready = types.flatMap((type) => {
+      const info = outs[type];
+      return info?.status === "ready" && info.url !== "" ? [{ type, info }] : [];
+    });
+    const requireSignedURLs = outs.requireSignedURLs ?? false;
+    const random = this.deps.client.random;
+    const facts = await Promise.all(
+      ready.map(({ info }) => readFileFacts(info.url, { requireSignedURLs, clock, ...(random ? { random } : {}) })),
+    );
+    const signed: DownloadType[] = [];
+    ready.forEach(({ type, info }, i) => {
+      const f = facts[i];
+      if (f?.outcome === "served") {
+        if (f.sizeBytes !== undefined) info.sizeBytes = f.sizeBytes;
+        if (f.contentType !== undefined) info.contentType = f.contentType;
+      } else if (f?.outcome === "signed") {
+        signed.push(type);
+      } else if (f) {
+        log(
+          `${label(video, type)}: Cloudflare lists the download as ready, but its URL did not answer as a file ` +
+            `does (${f.reason}), so its sizeBytes and contentType are left out. The download itself is recorded.`,
+        );
+      }
+    });
+    if (signed.length > 0) {
+      log(
+        `${label(video)}: the URL of ${signed.join(" and ")} answered 401, as expected for a video that requires ` +
+          `signed URLs; sizeBytes and contentType are read only from URLs that answer without a token`,
+      );
+    }
+    return outs;
   }
 
   /**
@@ -243,8 +310,7 @@ export class StreamDownloadOperations {
       readyTimeoutSeconds,
       deadline: this.deps.clock.now() + readyTimeoutSeconds * 1000,
     };
-    const client = this.client(job.deadline);
-    return ensureDownloads(this.waitContext(client), job, types, inputs.waitForReady, (error: Error) =>
+    return ensureDownloads(this.connect(job.deadline), job, types, inputs.waitForReady, (error: Error) =>
       this.withHint(error, step),
     );
   }
@@ -262,7 +328,7 @@ export class StreamDownloadOperations {
 
   private async deleteTypes(accountId: string, video: string, types: DownloadType[]): Promise<void> {
     if (types.length === 0) return;
-    const client = this.client();
+    const { client } = this.connect();
     const results = await Promise.allSettled(
       types.map((type) =>
         client.deleteDownload(accountId, video, type).catch(async (error: unknown) => {

@@ -4,6 +4,7 @@
  * environment variables read at call time; the live check reads the environment alone. Error messages name the
  * keys of the caller in use, never a credential.
  */
+import { createHash } from "node:crypto";
 import { type Credentials, DEFAULT_BASE_URL } from "./client";
 import { ConfigurationError } from "./errors";
 import { DEFAULT_RATE_BUDGET, type RateBudget } from "./limiter";
@@ -41,6 +42,16 @@ export interface ResolvedSettings {
   credentials: Credentials;
   baseUrl: string;
   budget: RateBudget;
+}
+
+/**
+ * What identifies a credential and endpoint among what the process shares between resources (the rate limiter,
+ * the gathered video reads, the learned generation rates): a fingerprint, never the credential itself.
+ */
+export function credentialKey(settings: Pick<ResolvedSettings, "baseUrl" | "credentials">): string {
+  const c = settings.credentials;
+  const secret = c.kind === "token" ? c.token : `${c.email}:${c.apiKey}`;
+  return createHash("sha256").update(`${settings.baseUrl}\n${secret}`).digest("hex").slice(0, 16);
 }
 
 /**

@@ -24,6 +24,16 @@ export interface DownloadInfo {
    * download always has it. Empty only while Cloudflare has not sent one yet (possible with `waitForReady: false`).
    */
   url: string;
+  /**
+   * The file's size in bytes (its `Content-Length`), read with a HEAD of `url` once the download is ready: what a
+   * podcast feed's enclosure needs. The HEAD goes to Cloudflare's delivery host and costs none of the API's rate
+   * limit. Absent while not ready, for a video that requires signed URLs (its URL answers 401 without a signed
+   * token), and when the URL did not answer 2xx (the provider's output says why).
+   * @unit bytes
+   */
+  sizeBytes?: number;
+  /** The file's media type as its URL serves it (`video/mp4`, `audio/mp4`), read with the same HEAD; absent as `sizeBytes` is. */
+  contentType?: string;
 }
 
 /** Inputs after `check`: every default filled in. */

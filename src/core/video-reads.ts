@@ -7,7 +7,10 @@
  * What it promises:
  * - each caller gets its own video, read as `getVideo` reads it, or the error its own read would have thrown;
  * - the first read waits at most `windowMs` (on the injected clock) for others to join; a batch that reaches
- *   `batchSize` ids goes at once; a batch of one id is read on its own (the same one request, and no list lag);
+ *   `batchSize` ids goes at once;
+ * - a batch's request takes its ids only when it leaves: while it waits for the rate limiter (which, in a large
+ *   stack, holds it behind the other resources' requests), reads that arrive join it, up to `batchSize`; a batch
+ *   that leaves with one id reads that video on its own (the same one request, and no list lag);
  * - a video the list does not show is read on its own (`GET /stream/{id}`): the list may lag behind an upload,
  *   and only the video's own 404 says it is gone;
  * - when the list call fails, is refused or answers in a shape that is not a list, every caller of that batch
@@ -21,7 +24,12 @@ import type { LiveVideo } from "./parse";
 
 /** What the gatherer reads videos with: a `CloudflareClient` is one. */
 export interface VideoSource {
-  listVideos(accountId: string, ids: readonly string[]): Promise<Map<string, LiveVideo>>;
+  /**
+   * Reads the videos of a batch with one request: `ids` is called once, when the request is about to leave (after
+   * any wait for the rate limiter), and gives the batch's ids then. One id is read as `getVideo` reads it (its
+   * errors are that video's); more, with the video list (a video it does not show is absent from the map).
+   */
+  readVideos(accountId: string, ids: () => readonly string[]): Promise<Map<string, LiveVideo>>;
   getVideo(accountId: string, videoId: string): Promise<LiveVideo>;
 }
 
@@ -33,6 +41,8 @@ export interface VideoReadRequest {
   videoId: string;
   /** Where the line saying the list is no longer used goes, when this caller's batch is the one that found out. */
   log?: (line: string) => void;
+  /** The caller's clock: the window of a batch this read opens runs on it. @default the gatherer's */
+  clock?: Clock;
 }
 
 /** Settings of a gatherer. */
@@ -73,6 +83,7 @@ interface Batch {
   accountId: string;
   /** The callers, by video id, in arrival order. */
   waiters: Map<string, Waiter[]>;
+  /** Its request was asked for (it may still wait for the rate limiter, taking reads until it leaves). */
   sent: boolean;
 }
 
@@ -122,40 +133,63 @@ export class VideoReads {
         const opened: Batch = { accountId, waiters: new Map(), sent: false };
         this.open.set(accountId, opened);
         batch = opened;
-        void this.clock.sleep(this.windowMs).then(() => this.send(opened));
+        void (request.clock ?? this.clock).sleep(this.windowMs).then(() => this.send(opened));
       }
       const waiters = batch.waiters.get(videoId) ?? [];
       waiters.push({ source, resolve, reject, ...(log ? { log } : {}) });
       batch.waiters.set(videoId, waiters);
-      if (batch.waiters.size >= this.batchSize) void this.send(batch);
+      if (batch.waiters.size >= this.batchSize) {
+        this.close(batch);
+        void this.send(batch);
+      }
     });
   }
 
-  /** Sends a batch (once): one list request, then an own read for each video it does not show. */
+  /**
+   * Sends a batch (once): one request, whose ids are taken when it leaves (the video itself for one id, the list for
+   * more); then an own read for each video a list answer does not show.
+   */
   private async send(batch: Batch): Promise<void> {
     if (batch.sent) return;
     batch.sent = true;
-    if (this.open.get(batch.accountId) === batch) this.open.delete(batch.accountId);
     const { accountId, waiters } = batch;
-    const ids = [...waiters.keys()];
-    const opener = waiters.get(ids[0] ?? "")?.[0];
+    const opener = waiters.values().next().value?.[0];
     let listed = new Map<string, LiveVideo>();
-    // A batch of one costs one request either way; its own read cannot lag behind an upload as a list can.
-    if (opener !== undefined && ids.length > 1 && !this.unlisted.has(accountId)) {
+    if (opener !== undefined && !this.unlisted.has(accountId)) {
+      let ids: readonly string[] = [];
       try {
-        listed = await opener.source.listVideos(accountId, ids);
-        this.stats.listRequests++;
+        listed = await opener.source.readVideos(accountId, () => (ids = this.seal(batch)));
+        if (ids.length > 1) this.stats.listRequests++;
+        else this.stats.ownReads++;
       } catch (error) {
-        this.stopListing(accountId, error, opener.log ?? this.options.log);
+        const [only] = ids;
+        if (ids.length === 1 && only !== undefined) {
+          // The video's own read: its failure (a 404 says it is gone) is its callers', not the list's.
+          for (const caller of waiters.get(only) ?? []) caller.reject(error);
+          return;
+        }
+        if (ids.length > 1) this.stopListing(accountId, error, opener.log ?? this.options.log);
       }
     }
+    this.seal(batch);
     for (const [id, callers] of waiters) {
       const video = listed.get(id);
-      if (video !== undefined) this.stats.listedVideos++;
+      if (video !== undefined && waiters.size > 1) this.stats.listedVideos++;
       const read = video !== undefined ? Promise.resolve(video) : this.ownRead(callers[0]?.source, accountId, id);
       // Each caller gets its own copy: no caller sees another's changes.
       for (const caller of callers) read.then((v) => caller.resolve({ ...v }), caller.reject);
     }
+  }
+
+  /** No more reads join the batch: new ones open another. */
+  private close(batch: Batch): void {
+    if (this.open.get(batch.accountId) === batch) this.open.delete(batch.accountId);
+  }
+
+  /** Takes the batch's ids, once: they are what its request lists, and nothing joins it after. */
+  private seal(batch: Batch): readonly string[] {
+    this.close(batch);
+    return [...batch.waiters.keys()];
   }
 
   private ownRead(source: VideoSource | undefined, accountId: string, videoId: string): Promise<LiveVideo> {

@@ -1,8 +1,10 @@
 /**
  * The one waiting loop, and the two waits built on it: for a video to be ready to stream, and for a video's
  * downloads (to be ready, on create; to be settled, on refresh). The loop looks at the state; while something is
- * pending, it pauses as the polling policy says (poll-policy.ts) and reads again, until it is done, the deadline
- * passes or the wait is cancelled. What a download's state means is download-state.ts's; how successive reads of
+ * pending, it pauses until the polling policy's next look (poll-policy.ts) and reads again, until it is done, the
+ * deadline passes or the wait is cancelled. A pause ends in a read only if the look is still due: what a wait
+ * expects may be learned meanwhile (how fast the account generates, from another download of the process), and a
+ * look planned before that is moved rather than spent. What a download's state means is download-state.ts's; how successive reads of
  * the downloads list combine, and when a download missing from it counts as gone, is this file's `DownloadList`.
  * The live check runs the same loop.
  */
@@ -11,16 +13,19 @@ import type { Clock } from "./clock";
 import { awaitsUrl, isUsable, phaseOf, progressOf, stateOf } from "./download-state";
 import type { DownloadType } from "./download-types";
 import { DownloadNotReadyError, videoFailed } from "./errors";
+import type { GenerationRates } from "./generation-rates";
 import { COMMON_CAUSES, label, seconds } from "./messages";
 import type { LiveDownloads, LiveVideo } from "./parse";
-import { nextPollDelayForAllMs, type PollPolicy, type Progress } from "./poll-policy";
+import { nextLookAtForAll, type PollPolicy, type Track } from "./poll-policy";
+
+export type { Track };
 
 /** What one look at the state found: the wait's result, or what is still pending. */
 export type Look<T> =
   | { done: T }
   | {
-      /** The progress of each pending thing, which times the next look. */
-      pending: ReadonlyArray<{ first: Progress; latest: Progress }>;
+      /** What is known of each pending thing, which times the next look (and is asked again during a pause). */
+      pending: readonly Track[];
       /** What is pending, for the status line. */
       progress?: string;
       /** A fixed pause before the next look, instead of the one the progress estimates. */
@@ -39,6 +44,11 @@ export interface WaitLoop<S, T> {
   initial: S;
   /** Reads the state again, after each pause. */
   read(): Promise<S>;
+  /**
+   * Asked when a look is due, before reading: another reading to wait for instead (one that will teach this wait
+   * when to look), after which the look is planned again; undefined to read now.
+   */
+  hold?(): Promise<void> | undefined;
   /** Looks at a state: done, or what is pending. Throws to end the wait with an error. */
   look(state: S): Look<T>;
   /** The wait was cancelled with this state pending: its result, or throws. */
@@ -49,7 +59,11 @@ export interface WaitLoop<S, T> {
   status?(progress: string, delayMs: number): void;
 }
 
-/** Runs one wait: look; while pending and neither cancelled nor past the deadline, pause and read again. */
+/**
+ * Runs one wait: look; while pending and neither cancelled nor past the deadline, pause until the next look and
+ * read again. When a pause ends before the look is due (the pending things now expect to take longer than when it
+ * was planned), it pauses on instead of reading.
+ */
 export async function waitUntil<S, T>(loop: WaitLoop<S, T>): Promise<T> {
   const { clock, poll, deadline, signal } = loop;
   let state = loop.initial;
@@ -60,15 +74,40 @@ export async function waitUntil<S, T>(loop: WaitLoop<S, T>): Promise<T> {
     const now = clock.now();
     if (signal?.aborted) return loop.cancelled(state);
     if (now >= deadline) return loop.timedOut(state);
-    const wanted = look.nextLookMs ?? nextPollDelayForAllMs([...look.pending], now, poll);
-    const delay = Math.min(wanted, deadline - now);
-    if (loop.status && now - lastStatus >= poll.progressLogIntervalMs) {
-      loop.status(look.progress ?? "", delay);
-      lastStatus = now;
+    const fixed = look.nextLookMs;
+    let lookAt = fixed !== undefined ? now + fixed : nextLookAtForAll(look.pending, now, poll);
+    for (;;) {
+      const at = clock.now();
+      const delay = Math.max(0, Math.min(lookAt - at, deadline - at));
+      if (loop.status && at - lastStatus >= poll.progressLogIntervalMs) {
+        loop.status(look.progress ?? "", delay);
+        lastStatus = at;
+      }
+      await pause(clock, delay, signal);
+      if (fixed !== undefined || signal?.aborted || clock.now() >= deadline) break;
+      lookAt = nextLookAtForAll(look.pending, clock.now(), poll);
+      if (lookAt - clock.now() >= poll.minIntervalMs) continue;
+      const held = loop.hold?.();
+      if (held === undefined) break;
+      await untilAborted(held, signal);
+      lookAt = nextLookAtForAll(look.pending, clock.now(), poll);
     }
-    await pause(clock, delay, signal);
     state = await loop.read();
   }
+}
+
+/** Waits for `promise`, or less when `signal` aborts. */
+function untilAborted(promise: Promise<void>, signal?: AbortSignal): Promise<void> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    signal.addEventListener("abort", done);
+    void promise.then(done);
+  });
 }
 
 /** Sleeps `ms` on the clock, or less when `signal` aborts. */
@@ -88,6 +127,10 @@ export function pause(clock: Clock, ms: number, signal?: AbortSignal): Promise<v
 /** What the waits of the operations use. */
 export interface WaitContext {
   client: CloudflareClient;
+  /** Reads a video, together with the other video reads of the process (video-reads.ts); as `client.getVideo`. */
+  readVideo(accountId: string, videoId: string): Promise<LiveVideo>;
+  /** How fast the accounts generate, learned by this process (generation-rates.ts); none: nothing is learned. */
+  rates?: GenerationRates;
   clock: Clock;
   poll: PollPolicy;
   log: (line: string, kind?: "status") => void;
@@ -172,17 +215,17 @@ export async function waitForVideo(
   refusal?: Error,
 ): Promise<void> {
   const { accountId, video } = job;
-  const { client, clock, log } = ctx;
+  const { clock, log } = ctx;
   const first = { at: clock.now(), percent: initial.percentComplete ?? 0 };
-  let latest = first;
-  const where = (v: LiveVideo) => `state ${v.state ?? "unknown"}, ${latest.percent}%`;
+  const track: Track = { first, latest: first };
+  const where = (v: LiveVideo) => `state ${v.state ?? "unknown"}, ${track.latest.percent}%`;
   await waitUntil<LiveVideo, void>({
     ...ctx,
     deadline: job.deadline,
     initial,
     read: async () => {
-      const current = await client.getVideo(accountId, video);
-      latest = { at: clock.now(), percent: current.percentComplete ?? latest.percent };
+      const current = await ctx.readVideo(accountId, video);
+      track.latest = { at: clock.now(), percent: current.percentComplete ?? track.latest.percent };
       return current;
     },
     look: (current) => {
@@ -191,7 +234,7 @@ export async function waitForVideo(
         return { done: undefined };
       }
       if (current.state === "error") throw videoFailed(video, current);
-      return { pending: [{ first, latest }], progress: where(current) };
+      return { pending: [track], progress: where(current) };
     },
     cancelled: (current) => {
       throw new DownloadNotReadyError(
@@ -214,44 +257,80 @@ export async function waitForVideo(
   });
 }
 
-/** The progress of one download being waited for: when tracking began, and the newest reading. */
-export type Track = { first: Progress; latest: Progress };
-
 /**
  * Polls the video's downloads until every tracked type is ready (usable); one GET serves all types. A download
  * that failed, or that reads in a row miss (deleted behind our back), fails the wait; a status Cloudflare does not
  * document counts as pending, and the deadline decides. When cancelled, returns the downloads as they are
  * (Cloudflare goes on generating them).
  *
+ * Until a download's own progress has been read, its first look is timed by what the process learned of the
+ * account's generation times (`ctx.rates`) for a video of `durationSeconds`; each reading in progress teaches it.
+ *
+ * @param tracks each type's progress: `first` when the wait for it began, at the percent then known
  * @param initial what the create's answers (and the list read before creating) said: not a read of the list
+ * @param durationSeconds the video's length, when Cloudflare said
  */
 export async function waitForDownloads(
   ctx: WaitContext,
   job: VideoJob,
   tracks: Map<DownloadType, Track>,
   initial: LiveDownloads,
+  durationSeconds?: number,
 ): Promise<LiveDownloads> {
   const { accountId, video } = job;
-  const { client, clock, log } = ctx;
+  const { client, clock, log, rates } = ctx;
   const started = clock.now();
   const list = new DownloadList([...tracks.keys()], initial, false);
+  if (rates) {
+    for (const [type, track] of tracks) {
+      // Learned from creation on; a download adopted part-way has that share left.
+      track.expectedMs ??= () => {
+        const total = rates.expectedMs(accountId, type, durationSeconds);
+        return total === undefined ? undefined : (total * (100 - track.first.percent)) / 100;
+      };
+    }
+  }
   const pendingIn = (live: LiveDownloads) => list.types.filter((t) => !isUsable(live[t]));
   const where = (live: LiveDownloads) =>
     pendingIn(live)
       .map((t) => `${t} ${stateOf(live[t])}`)
       .join(", ");
+  /** Some pending type has neither progress of its own nor an expected time: its look would be to learn. */
+  const learning = (): boolean =>
+    [...tracks].some(
+      ([type, t]) =>
+        !isUsable(list.live[type]) && !(t.latest.percent > t.first.percent) && t.expectedMs?.() === undefined,
+    );
   return waitUntil<LiveDownloads, LiveDownloads>({
     ...ctx,
     deadline: job.deadline,
     initial,
+    hold: () => (rates && learning() ? rates.scouting(accountId) : undefined),
     read: async () => {
-      list.take(await client.getDownloads(accountId, video));
-      const at = clock.now();
-      for (const [type, track] of tracks) {
-        const percent = list.live[type]?.percentComplete;
-        if (percent !== undefined && !list.missed(type)) track.latest = { at, percent };
+      // While nothing is learned of the account, this read is the one the others wait for (see `hold`).
+      const scouted = rates && learning() ? rates.scout(accountId) : undefined;
+      try {
+        list.take(await client.getDownloads(accountId, video));
+        const at = clock.now();
+        for (const [type, track] of tracks) {
+          const d = list.live[type];
+          if (d?.percentComplete === undefined || list.missed(type)) continue;
+          track.latest = { at, percent: d.percentComplete };
+          if (phaseOf(d) === "pending") {
+            rates?.learn({
+              accountId,
+              type,
+              videoId: video,
+              durationSeconds,
+              first: track.first,
+              latest: track.latest,
+            });
+          }
+        }
+        return list.live;
+      } finally {
+        scouted?.();
       }
-      return list.live;
     },
     look: (live) => {
       for (const type of list.types) {
@@ -274,9 +353,13 @@ export async function waitForDownloads(
         log(`${label(video)}: ${list.types.join(" and ")} ready after ${seconds(clock.now() - started)}`);
         return { done: live };
       }
+      // A type the last read missed is looked for again soon, as refresh does: a list that lags shows it again,
+      // and one that does not makes it gone; neither should wait for the others' estimates.
+      const missed = list.types.some((t) => list.missed(t));
       return {
         pending: pending.flatMap((t) => tracks.get(t) ?? []),
         progress: pending.map((t) => `${t} ${progressOf(live[t])}`).join(", "),
+        ...(missed ? { nextLookMs: ctx.poll.secondLookMs } : {}),
       };
     },
     cancelled: (live) => {

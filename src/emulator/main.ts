@@ -27,8 +27,8 @@ Options:
   --video-ready-ms <ms>  time for a copied video to become ready to stream (default 0)
   --video-duration <s>   duration of each video, in seconds (default 12.5)
   --customer-code <c>    16 characters [a-z0-9] used in download URLs (default random)
-  --download-urls <h>    cloudflare (https://customer-<code>.cloudflarestream.com/...) or emulator
-                         (the delivery server below, which serves the files) (default cloudflare)
+  --download-urls <h>    emulator (the delivery server below, which serves the files) or cloudflare
+                         (https://customer-<code>.cloudflarestream.com/..., not served) (default emulator)
   --delivery-port <n>    TCP port of the delivery server, 0 for a free one (default 0)
   --rate-limit <n>|off   requests per window per credential (default 1200)
   --rate-limit-window <s>  the window, in seconds (default 300)

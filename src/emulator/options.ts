@@ -46,10 +46,12 @@ export interface EmulatorOptions {
   /** The 16-character [a-z0-9] code in download URLs (`customer-<code>.cloudflarestream.com`). @default random */
   customerCode?: string;
   /**
-   * Where download URLs point: `"cloudflare"`, Cloudflare's `https://customer-<code>.cloudflarestream.com/...`,
-   * which nothing here answers; `"emulator"`, the emulator's delivery server (`emulator.deliveryOrigin`), which
-   * serves the files (GET and HEAD) on its own port: another origin than the API, as Cloudflare's is.
-   * @default "cloudflare"
+   * Where download URLs point: `"emulator"`, the emulator's delivery server (`emulator.deliveryOrigin`), which
+   * serves the files (GET and HEAD) on its own port: another origin than the API, as Cloudflare's is, so that a
+   * ready download's URL works as Cloudflare's does (the provider reads each ready file's size from it);
+   * `"cloudflare"`, Cloudflare's own form `https://customer-<code>.cloudflarestream.com/...`, which nothing here
+   * answers (for checking URL shapes against Cloudflare's).
+   * @default "emulator"
    */
   downloadUrls?: DownloadUrlHost;
   /** TCP port of the delivery server on 127.0.0.1; 0 picks a free one. @default 0 */
@@ -103,7 +105,7 @@ export function resolveOptions(options: EmulatorOptions): Required<EmulatorOptio
     videoReadyMs: options.videoReadyMs ?? 0,
     videoDurationSeconds: options.videoDurationSeconds ?? 12.5,
     customerCode: options.customerCode ?? randomCustomerCode(),
-    downloadUrls: options.downloadUrls ?? "cloudflare",
+    downloadUrls: options.downloadUrls ?? "emulator",
     deliveryPort: options.deliveryPort ?? 0,
     rateLimit: options.rateLimit === undefined ? { ...CLOUDFLARE_RATE_LIMIT } : options.rateLimit,
     now: options.now ?? (() => Date.now()),

@@ -4,6 +4,7 @@ import { type Emulator, startEmulator } from "../../src/emulator/server";
 import { StreamDownloadProvider } from "../../src/dynamic/provider";
 import { ENV_VARS } from "../../src/core/settings";
 import { SECRET_SIG, SECRET_VALUE_SIG } from "../../src/core/pulumi-values";
+import { DEFAULT_GATHER_WINDOW_MS } from "../../src/core/video-reads";
 import { clearConfigured } from "../../src/dynamic/config";
 import type { StreamDownloadInputs, StreamDownloadOutputs } from "../../src/core/types";
 import { DIALECTS } from "../helpers/dialects";
@@ -300,13 +301,26 @@ for (const makeFace of FACES)
           emulator.options.generationMs = 600;
           const time = virtualTime();
           const p = await make({ clock: time.clock });
-          const { id, outs } = await p.create(inputs({ downloadTypes: ["default", "audio"] })).finally(time.restore);
+          const { id, outs } = await p
+            .create(inputs({ downloadTypes: ["default", "audio"] }))
+            .catch((error: unknown) => {
+              time.restore();
+              throw error;
+            });
           assert.equal(id, `${account}/${video}`);
           assert.equal(outs?.default?.status, "ready");
           assert.equal(outs?.default?.percentComplete, 100);
           assert.match(outs?.default?.url ?? "", new RegExp(`/${video}/downloads/default\\.mp4$`));
           assert.equal(outs?.audio?.status, "ready");
           assert.match(outs?.audio?.url ?? "", new RegExp(`/${video}/downloads/audio\\.m4a$`));
+          // Each file's size and type, as its URL serves them.
+          for (const info of [outs?.default, outs?.audio]) {
+            const served = await fetch(info?.url ?? "", { method: "HEAD" });
+            assert.equal(info?.sizeBytes, Number(served.headers.get("content-length")));
+            assert.equal(info?.contentType, served.headers.get("content-type"));
+          }
+          time.restore();
+          assert.equal(outs?.audio?.contentType, "audio/mp4");
           assert.deepEqual(liveTypes(), ["audio", "default"]);
           const posts = emulator.requests.filter((r) => r.method === "POST").map((r) => r.path);
           assert.deepEqual(posts, [
@@ -447,6 +461,74 @@ for (const makeFace of FACES)
         });
       });
 
+      describeDialectFree("file facts", () => {
+        it("reads each ready file's size and type with a HEAD of its URL that carries no credential", async () => {
+          const { outs } = await (await make()).create(inputs({ downloadTypes: ["default", "audio"] }));
+          assert.ok((outs?.default?.sizeBytes ?? 0) > (outs?.audio?.sizeBytes ?? 0), JSON.stringify(outs));
+          assert.equal(outs?.default?.contentType, "video/mp4");
+          const heads = emulator.deliveryRequests;
+          assert.deepEqual(heads.map((r) => `${r.method} ${r.status}`).sort(), ["HEAD 200", "HEAD 200"]);
+          for (const { headers } of heads) {
+            for (const name of ["authorization", "x-auth-key", "x-auth-email", "cookie"]) {
+              assert.ok(!(name in headers), `no ${name} header to the delivery host`);
+            }
+            assert.ok(!JSON.stringify(headers).includes(TOKEN));
+          }
+          assert.equal(emulator.requests.filter((r) => r.path.includes("/downloads/")).length, 2, "the POSTs alone");
+        });
+
+        it("reads them again on refresh, and leaves them out of a download not ready yet", async () => {
+          const p = await make();
+          const { outs } = await p.create(inputs({ waitForReady: false }));
+          assert.equal(outs?.default?.sizeBytes, undefined);
+          assert.equal(emulator.deliveryRequests.length, 0, "no HEAD of a URL that does not work yet");
+          time.advance(400); // past the 300 ms generation
+          const read = await p.read(`${account}/${video}`, outs as StreamDownloadOutputs);
+          assert.equal(read.props?.default?.status, "ready");
+          assert.ok((read.props?.default?.sizeBytes ?? 0) > 0);
+          assert.equal(read.props?.default?.contentType, "video/mp4");
+        });
+
+        it("says once that a video requiring signed URLs answers 401, as expected, and leaves the facts out", async () => {
+          const signed = emulator.createVideo(account, { requireSignedURLs: true });
+          const p = await make();
+          const { outs } = await p.create(inputs({ identifier: signed, downloadTypes: ["default", "audio"] }));
+          assert.equal(outs?.default?.status, "ready");
+          assert.equal(outs?.requireSignedURLs, true);
+          assert.equal(outs?.default?.sizeBytes, undefined);
+          assert.equal(outs?.audio?.contentType, undefined);
+          assert.deepEqual(
+            emulator.deliveryRequests.map((r) => r.status),
+            [401, 401],
+          );
+          const said = p.lines.filter((l) => /answered 401, as expected for a video that requires signed URLs/.test(l));
+          assert.equal(said.length, 1, p.lines.join("\n"));
+          assert.match(said[0] ?? "", /URL of default and audio answered 401/);
+        });
+
+        it("reports a ready download whose URL does not answer 2xx, and still records the download", async () => {
+          emulator.addFault({
+            on: "delivery",
+            path: "default.mp4",
+            times: Infinity,
+            fault: { kind: "status", status: 404 },
+          });
+          const p = await make();
+          const { outs } = await p.create(inputs({ downloadTypes: ["default", "audio"] }));
+          assert.equal(outs?.default?.status, "ready");
+          assert.equal(outs?.default?.sizeBytes, undefined);
+          assert.ok((outs?.audio?.sizeBytes ?? 0) > 0, "the other type's facts are read");
+          const said = p.lines.filter((l) => /did not answer as a file does/.test(l));
+          assert.equal(said.length, 1, p.lines.join("\n"));
+          assert.match(
+            said[0] ?? "",
+            new RegExp(
+              `StreamDownload ${video} default: Cloudflare lists the download as ready, but its URL .*404 Not Found`,
+            ),
+          );
+        });
+      });
+
       describe("read", () => {
         async function created(types: Array<"default" | "audio"> = ["default", "audio"]) {
           const p = await make();
@@ -505,7 +587,7 @@ for (const makeFace of FACES)
           const result = await (await make({ clock })).read(`${account}/${video}`, outs);
           assert.ok(result.props?.default && result.props.audio);
           assert.equal(listReads(), 1);
-          assert.deepEqual(clock.sleeps, []);
+          assert.deepEqual(clock.sleeps, [DEFAULT_GATHER_WINDOW_MS], "only the video read's window, for company");
         });
 
         it("keeps the downloads and the resource when the list misses them once, reading it again after a pause", async () => {
@@ -520,7 +602,7 @@ for (const makeFace of FACES)
           assert.ok(result.props?.default && result.props.audio);
           assert.deepEqual(result.inputs?.downloadTypes, ["default", "audio"]);
           assert.equal(listReads(), 2, "one more read of the list, only because it missed them");
-          assert.deepEqual(clock.sleeps, [FAST_POLL.secondLookMs]);
+          assert.deepEqual(clock.sleeps, [DEFAULT_GATHER_WINDOW_MS, FAST_POLL.secondLookMs]);
           assert.ok(!p.lines.some((l) => /is gone from Cloudflare/.test(l)), p.lines.join("\n"));
         });
 
@@ -535,7 +617,7 @@ for (const makeFace of FACES)
           assert.equal(result.props?.audio, undefined);
           assert.ok(result.props?.default);
           assert.equal(listReads(), 2);
-          assert.deepEqual(clock.sleeps, [FAST_POLL.secondLookMs]);
+          assert.deepEqual(clock.sleeps, [DEFAULT_GATHER_WINDOW_MS, FAST_POLL.secondLookMs]);
           assert.ok(p.lines.some((l) => /audio: the download is gone from Cloudflare\. Two reads/.test(l)));
         });
 

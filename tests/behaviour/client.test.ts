@@ -17,7 +17,7 @@ describe("CloudflareClient", () => {
   let video: string;
 
   before(async () => {
-    emulator = await startEmulator({ token: TOKEN, generationMs: 200, rateLimit: false });
+    emulator = await startEmulator({ token: TOKEN, generationMs: 200, rateLimit: false, downloadUrls: "cloudflare" });
   });
   after(() => emulator.close());
   beforeEach(() => {

@@ -235,7 +235,7 @@ describe("Cloudflare Stream emulator", () => {
 
     it("returns the download URL at once, in Cloudflare's shape for each type", async () => {
       await emu.close();
-      ({ emu, tick } = await withClock({ customerCode: "abcdefgh12345678" }));
+      ({ emu, tick } = await withClock({ customerCode: "abcdefgh12345678", downloadUrls: "cloudflare" }));
       const uid = emu.createVideo(ACCOUNT);
       const audio = result(await call<WireDownload>(emu, "POST", videoPath(uid, "/downloads/audio")));
       const legacy = result(await call<WireDownload>(emu, "POST", videoPath(uid, "/downloads")));
@@ -406,7 +406,7 @@ describe("Cloudflare Stream emulator", () => {
     for (const [postShape, expected] of shapes) {
       it(`answers both create routes in the ${postShape} post shape, and lists the same downloads`, async () => {
         await emu.close();
-        ({ emu, tick } = await withClock({ customerCode: "abcdefgh12345678", postShape }));
+        ({ emu, tick } = await withClock({ customerCode: "abcdefgh12345678", downloadUrls: "cloudflare", postShape }));
         const uid = emu.createVideo(ACCOUNT);
         const typed = result(await call(emu, "POST", videoPath(uid, "/downloads/audio")));
         const legacy = result(await call(emu, "POST", videoPath(uid, "/downloads")));

@@ -26,7 +26,7 @@ describe("live check: the video list", function () {
     options: EmulatorOptions = {},
     prepare?: (e: Emulator) => void,
   ): Promise<Run & { emulator: Emulator }> {
-    const emulator = await startEmulator({ token: TOKEN, generationMs: 300, ...options });
+    const emulator = await startEmulator({ token: TOKEN, generationMs: 300, downloadUrls: "cloudflare", ...options });
     emulators.push(emulator);
     prepare?.(emulator);
     const account = cfId();

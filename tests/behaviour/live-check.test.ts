@@ -120,10 +120,12 @@ describe("live check", function () {
     options: EmulatorOptions = {},
     time: "virtual" | "real" = "virtual",
   ): Promise<{ emulator: Emulator; account: string; video: string }> {
+    // It stands in for Cloudflare: download URLs of Cloudflare's form.
     const clock = time === "virtual" ? virtualClock() : undefined;
     const emulator = await startEmulator({
       token: TOKEN,
       generationMs: 1500,
+      downloadUrls: "cloudflare",
       ...(clock ? { now: clock.now } : {}),
       ...options,
     });

@@ -203,3 +203,36 @@ describe("RequestLimiter following the server's count", () => {
     assert.equal(clock.now(), 10_000);
   });
 });
+
+describe("RequestLimiter: the local cap's window is the server's", () => {
+  const announced = (windowSeconds: number): ServerQuota[] => [
+    {
+      name: "default",
+      remaining: 100_000,
+      resetMs: windowSeconds * 1000,
+      quota: 100_000,
+      windowMs: windowSeconds * 1000,
+    },
+  ];
+
+  it("keeps the cap per 5 minutes until an answer announces a window, then per that window", async () => {
+    const clock = virtualClock();
+    const limiter = new RequestLimiter(
+      { windows: [{ requests: 2, windowMs: 300_000, serverWindow: true }], maxConcurrent: 8 },
+      clock,
+    );
+    for (let i = 0; i < 3; i++) (await limiter.acquire())();
+    assert.equal(clock.now(), 300_000, "the third waited for the first to leave the 5-minute window");
+    limiter.observe(200, announced(30));
+    for (let i = 0; i < 3; i++) (await limiter.acquire())();
+    assert.equal(clock.now(), 330_000, "then 2 per 30 s: the fifth and sixth wait for the 30 s window");
+  });
+
+  it("leaves a window that is not the server's as budgeted", async () => {
+    const clock = virtualClock();
+    const limiter = new RequestLimiter({ windows: [{ requests: 2, windowMs: 10_000 }], maxConcurrent: 8 }, clock);
+    limiter.observe(200, announced(1));
+    for (let i = 0; i < 3; i++) (await limiter.acquire())();
+    assert.equal(clock.now(), 10_000);
+  });
+});

@@ -46,8 +46,24 @@ function manualClock(): Clock & { advance(ms: number): Promise<void>; sleeping()
  */
 function emulatorSource(emulator: Emulator, failList?: () => Error) {
   const calls = { lists: [] as string[][], gets: [] as string[] };
+  const getVideo = async (accountId: string, videoId: string): Promise<LiveVideo> => {
+    calls.gets.push(videoId);
+    const view = emulator.getVideo(accountId, videoId);
+    if (!view) {
+      throw new NotFoundError({
+        status: 404,
+        method: "GET",
+        path: `/accounts/${accountId}/stream/${videoId}`,
+        errors: [],
+      });
+    }
+    return parseVideo(view);
+  };
   const source: VideoSource = {
-    async listVideos(accountId, ids) {
+    async readVideos(accountId, idsWhenSent) {
+      const ids = idsWhenSent();
+      const [only] = ids;
+      if (ids.length === 1 && only !== undefined) return new Map([[only, await getVideo(accountId, only)]]);
       calls.lists.push([...ids]);
       if (failList) throw failList();
       const videos = new Map<string, LiveVideo>();
@@ -57,19 +73,7 @@ function emulatorSource(emulator: Emulator, failList?: () => Error) {
       }
       return videos;
     },
-    async getVideo(accountId, videoId) {
-      calls.gets.push(videoId);
-      const view = emulator.getVideo(accountId, videoId);
-      if (!view) {
-        throw new NotFoundError({
-          status: 404,
-          method: "GET",
-          path: `/accounts/${accountId}/stream/${videoId}`,
-          errors: [],
-        });
-      }
-      return parseVideo(view);
-    },
+    getVideo,
   };
   return { source, calls };
 }
@@ -168,6 +172,48 @@ describe("VideoReads: gathering video reads (virtual clock)", () => {
     await clock.advance(50);
     assert.deepEqual(await read, parseVideo(emulator.getVideo(account, video)));
     assert.deepEqual(calls, { lists: [], gets: [video] });
+  });
+
+  it("takes into a batch the reads that arrive while its request waits for the rate limiter", async () => {
+    const { source, calls } = emulatorSource(emulator);
+    // The source holds each request until the test lets it leave, as a busy limiter would.
+    let leave!: () => void;
+    const slot = new Promise<void>((resolve) => (leave = resolve));
+    const waiting: VideoSource = {
+      readVideos: async (accountId, ids) => {
+        await slot;
+        return source.readVideos(accountId, ids);
+      },
+      getVideo: source.getVideo,
+    };
+    const [a, b, c] = [1, 2, 3].map(() => emulator.createVideo(account));
+    const gatherer = new VideoReads({ clock, windowMs: 50 });
+    const first = gatherer.read({ source: waiting, accountId: account, videoId: a ?? "" });
+    await clock.advance(50); // the window ended with one read; its request waits for a slot
+    const later = readAll(
+      gatherer,
+      [b, c].map((videoId) => ({ source: waiting, accountId: account, videoId: videoId ?? "" })),
+    );
+    await settle();
+    assert.equal(clock.sleeping(), 0, "the later reads opened no batch of their own");
+    leave();
+    await Promise.all([first, later]);
+    assert.deepEqual(calls, { lists: [[a, b, c]], gets: [] }, "one list request with all three");
+  });
+
+  it("reads a batch that leaves with one id on its own, and gives its 404 to its callers without giving up the list", async () => {
+    const { source, calls } = emulatorSource(emulator);
+    const gone = cfId();
+    const gatherer = new VideoReads({ clock, windowMs: 10 });
+    const read = gatherer.read({ source, accountId: account, videoId: gone });
+    const outcome = read.then(
+      () => "read",
+      (error: unknown) => error,
+    );
+    await clock.advance(10);
+    assert.ok((await outcome) instanceof NotFoundError);
+    assert.deepEqual(calls, { lists: [], gets: [gone] });
+    assert.equal(gatherer.listing(account), true);
   });
 
   it("lists a video once for several readers, and gives each reader its own copy", async () => {

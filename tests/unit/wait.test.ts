@@ -115,6 +115,65 @@ describe("the waiting loop", () => {
     assert.deepEqual(looked, [0, 1]);
   });
 
+  it("does not spend a look planned before the pending thing's expected time was learned: it pauses on", async () => {
+    const clock = steppingClock();
+    const start = clock.now();
+    let learned: number | undefined = undefined;
+    // Learned while the first pause runs (from another download's reading): 10 s from the start.
+    const learning: Clock = { now: clock.now, sleep: (ms) => ((learned = 10_000), clock.sleep(ms)) };
+    const track = { first: { at: start, percent: 0 }, latest: { at: start, percent: 0 }, expectedMs: () => learned };
+    let reads = 0;
+    const result = await waitUntil({
+      clock: learning,
+      poll: POLICY,
+      deadline: start + 60_000,
+      initial: false,
+      read: async () => {
+        reads++;
+        return true;
+      },
+      look: (ready: boolean): Look<string> => (ready ? { done: "ready" } : { pending: [track] }),
+      cancelled: () => assert.fail("not cancelled"),
+      timedOut: () => assert.fail("not timed out"),
+    });
+    assert.equal(result, "ready");
+    assert.equal(reads, 1, "one read, at the expected finish");
+    assert.deepEqual(clock.sleeps, [1000, 9100], "the first look, moved to 10 s plus the 1 % margin");
+  });
+
+  it("waits for the reading another wait holds instead of reading, then plans again", async () => {
+    const clock = steppingClock();
+    const start = clock.now();
+    let learned: number | undefined = undefined;
+    const track = { first: { at: start, percent: 0 }, latest: { at: start, percent: 0 }, expectedMs: () => learned };
+    let scoutDone!: () => void;
+    const scouting = new Promise<void>((resolve) => (scoutDone = resolve));
+    let held = 0;
+    let reads = 0;
+    const waiting = waitUntil({
+      clock,
+      poll: POLICY,
+      deadline: start + 60_000,
+      initial: false,
+      read: async () => {
+        reads++;
+        return true;
+      },
+      look: (ready: boolean): Look<string> => (ready ? { done: "ready" } : { pending: [track] }),
+      hold: () => (learned === undefined ? (held++, scouting) : undefined),
+      cancelled: () => assert.fail("not cancelled"),
+      timedOut: () => assert.fail("not timed out"),
+    });
+    for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(held, 1, "held once its look was due");
+    assert.equal(reads, 0, "no read while the other reading is under way");
+    learned = 5000;
+    scoutDone();
+    assert.equal(await waiting, "ready");
+    assert.equal(reads, 1);
+    assert.deepEqual(clock.sleeps, [1000, 4100]);
+  });
+
   it("ends with the look's error when it throws", async () => {
     const clock = steppingClock();
     await assert.rejects(

@@ -15,8 +15,12 @@ var _ = internal.GetEnvOrDefault
 
 // One managed download's live state.
 type DownloadInfo struct {
+	// The file's media type as its URL serves it (video/mp4, audio/mp4), read with the same HEAD; absent as sizeBytes is.
+	ContentType *string `pulumi:"contentType"`
 	// Generation progress, 0 to 100.
 	PercentComplete float64 `pulumi:"percentComplete"`
+	// The file's size in bytes (its Content-Length), read with a HEAD of url once the download is ready; the HEAD costs none of the API's rate limit. Absent while not ready, for a video that requires signed URLs, and when the URL did not answer 2xx.
+	SizeBytes *int `pulumi:"sizeBytes"`
 	// "ready" once the file can be fetched from url; "inprogress" while it is generated; "error" when generation failed.
 	Status string `pulumi:"status"`
 	// Where the file is served; returned at once, it works once status is "ready".
@@ -38,9 +42,19 @@ func (o DownloadInfoOutput) ToDownloadInfoOutputWithContext(ctx context.Context)
 	return o
 }
 
+// The file's media type as its URL serves it (video/mp4, audio/mp4), read with the same HEAD; absent as sizeBytes is.
+func (o DownloadInfoOutput) ContentType() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v DownloadInfo) *string { return v.ContentType }).(pulumi.StringPtrOutput)
+}
+
 // Generation progress, 0 to 100.
 func (o DownloadInfoOutput) PercentComplete() pulumi.Float64Output {
 	return o.ApplyT(func(v DownloadInfo) float64 { return v.PercentComplete }).(pulumi.Float64Output)
+}
+
+// The file's size in bytes (its Content-Length), read with a HEAD of url once the download is ready; the HEAD costs none of the API's rate limit. Absent while not ready, for a video that requires signed URLs, and when the URL did not answer 2xx.
+func (o DownloadInfoOutput) SizeBytes() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v DownloadInfo) *int { return v.SizeBytes }).(pulumi.IntPtrOutput)
 }
 
 // "ready" once the file can be fetched from url; "inprogress" while it is generated; "error" when generation failed.
@@ -77,6 +91,16 @@ func (o DownloadInfoPtrOutput) Elem() DownloadInfoOutput {
 	}).(DownloadInfoOutput)
 }
 
+// The file's media type as its URL serves it (video/mp4, audio/mp4), read with the same HEAD; absent as sizeBytes is.
+func (o DownloadInfoPtrOutput) ContentType() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *DownloadInfo) *string {
+		if v == nil {
+			return nil
+		}
+		return v.ContentType
+	}).(pulumi.StringPtrOutput)
+}
+
 // Generation progress, 0 to 100.
 func (o DownloadInfoPtrOutput) PercentComplete() pulumi.Float64PtrOutput {
 	return o.ApplyT(func(v *DownloadInfo) *float64 {
@@ -85,6 +109,16 @@ func (o DownloadInfoPtrOutput) PercentComplete() pulumi.Float64PtrOutput {
 		}
 		return &v.PercentComplete
 	}).(pulumi.Float64PtrOutput)
+}
+
+// The file's size in bytes (its Content-Length), read with a HEAD of url once the download is ready; the HEAD costs none of the API's rate limit. Absent while not ready, for a video that requires signed URLs, and when the URL did not answer 2xx.
+func (o DownloadInfoPtrOutput) SizeBytes() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *DownloadInfo) *int {
+		if v == nil {
+			return nil
+		}
+		return v.SizeBytes
+	}).(pulumi.IntPtrOutput)
 }
 
 // "ready" once the file can be fetched from url; "inprogress" while it is generated; "error" when generation failed.

@@ -11,9 +11,17 @@ import * as enums from "../types/enums";
  */
 export interface DownloadInfo {
     /**
+     * The file's media type as its URL serves it (video/mp4, audio/mp4), read with the same HEAD; absent as sizeBytes is.
+     */
+    contentType?: string;
+    /**
      * Generation progress, 0 to 100.
      */
     percentComplete: number;
+    /**
+     * The file's size in bytes (its Content-Length), read with a HEAD of url once the download is ready; the HEAD costs none of the API's rate limit. Absent while not ready, for a video that requires signed URLs, and when the URL did not answer 2xx.
+     */
+    sizeBytes?: number;
     /**
      * "ready" once the file can be fetched from url; "inprogress" while it is generated; "error" when generation failed.
      */

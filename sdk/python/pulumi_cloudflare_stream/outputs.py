@@ -29,6 +29,10 @@ class DownloadInfo(dict):
         suggest = None
         if key == "percentComplete":
             suggest = "percent_complete"
+        elif key == "contentType":
+            suggest = "content_type"
+        elif key == "sizeBytes":
+            suggest = "size_bytes"
 
         if suggest:
             pulumi.log.warn(f"Key '{key}' not found in DownloadInfo. Access the value via the '{suggest}' property getter instead.")
@@ -44,17 +48,25 @@ class DownloadInfo(dict):
     def __init__(__self__, *,
                  percent_complete: _builtins.float,
                  status: _builtins.str,
-                 url: _builtins.str):
+                 url: _builtins.str,
+                 content_type: Optional[_builtins.str] = None,
+                 size_bytes: Optional[_builtins.int] = None):
         """
         One managed download's live state.
 
         :param _builtins.float percent_complete: Generation progress, 0 to 100.
         :param _builtins.str status: "ready" once the file can be fetched from url; "inprogress" while it is generated; "error" when generation failed.
         :param _builtins.str url: Where the file is served; returned at once, it works once status is "ready".
+        :param _builtins.str content_type: The file's media type as its URL serves it (video/mp4, audio/mp4), read with the same HEAD; absent as sizeBytes is.
+        :param _builtins.int size_bytes: The file's size in bytes (its Content-Length), read with a HEAD of url once the download is ready; the HEAD costs none of the API's rate limit. Absent while not ready, for a video that requires signed URLs, and when the URL did not answer 2xx.
         """
         pulumi.set(__self__, "percent_complete", percent_complete)
         pulumi.set(__self__, "status", status)
         pulumi.set(__self__, "url", url)
+        if content_type is not None:
+            pulumi.set(__self__, "content_type", content_type)
+        if size_bytes is not None:
+            pulumi.set(__self__, "size_bytes", size_bytes)
 
     @_builtins.property
     @pulumi.getter(name="percentComplete")
@@ -79,5 +91,21 @@ class DownloadInfo(dict):
         Where the file is served; returned at once, it works once status is "ready".
         """
         return pulumi.get(self, "url")
+
+    @_builtins.property
+    @pulumi.getter(name="contentType")
+    def content_type(self) -> Optional[_builtins.str]:
+        """
+        The file's media type as its URL serves it (video/mp4, audio/mp4), read with the same HEAD; absent as sizeBytes is.
+        """
+        return pulumi.get(self, "content_type")
+
+    @_builtins.property
+    @pulumi.getter(name="sizeBytes")
+    def size_bytes(self) -> Optional[_builtins.int]:
+        """
+        The file's size in bytes (its Content-Length), read with a HEAD of url once the download is ready; the HEAD costs none of the API's rate limit. Absent while not ready, for a video that requires signed URLs, and when the URL did not answer 2xx.
+        """
+        return pulumi.get(self, "size_bytes")
 
 

@@ -1,0 +1,116 @@
+import assert from "node:assert/strict";
+import { GenerationRates, sharedGenerationRates } from "../../src/core/generation-rates";
+
+describe("generation rates learned in a process", () => {
+  const account = "a".repeat(32);
+  const other = "b".repeat(32);
+  const start = { at: 0, percent: 0 };
+
+  it("learns ms of generation per second of video from a reading in progress, and scales it to another video", () => {
+    const rates = new GenerationRates();
+    assert.equal(rates.expectedMs(account, "default", 12.5), undefined, "nothing learned yet");
+    // 10 % after 1 s of a 10 s video: 10 s in all, 1 s per second of video.
+    rates.learn({
+      accountId: account,
+      type: "default",
+      videoId: "v1",
+      durationSeconds: 10,
+      first: start,
+      latest: { at: 1000, percent: 10 },
+    });
+    assert.equal(rates.expectedMs(account, "default", 10), 10_000);
+    assert.equal(rates.expectedMs(account, "default", 60), 60_000);
+    // A video whose length is not known yet: the generation times themselves.
+    assert.equal(rates.expectedMs(account, "default", undefined), 10_000);
+    assert.equal(rates.expectedMs(account, "default", -1), 10_000);
+  });
+
+  it("keeps each download's latest estimate, and weights downloads by the progress they were read at", () => {
+    const rates = new GenerationRates();
+    rates.learn({
+      accountId: account,
+      type: "default",
+      videoId: "v1",
+      durationSeconds: 10,
+      first: start,
+      latest: { at: 1000, percent: 10 },
+    });
+    rates.learn({
+      accountId: account,
+      type: "default",
+      videoId: "v1",
+      durationSeconds: 10,
+      first: start,
+      latest: { at: 6000, percent: 50 },
+    });
+    assert.equal(rates.expectedMs(account, "default", 10), 12_000, "v1's later reading replaced its first");
+    // Another download read at 10 % weighs (10/50)^2 = 1/25 of v1.
+    rates.learn({
+      accountId: account,
+      type: "default",
+      videoId: "v2",
+      durationSeconds: 10,
+      first: start,
+      latest: { at: 500, percent: 10 },
+    });
+    assert.equal(rates.expectedMs(account, "default", 10), (12_000 * 2500 + 5000 * 100) / 2600);
+  });
+
+  it("learns nothing from a reading too coarse, without progress, or done", () => {
+    const rates = new GenerationRates();
+    const learn = (latest: { at: number; percent: number }) =>
+      rates.learn({ accountId: account, type: "default", videoId: "v", durationSeconds: 10, first: start, latest });
+    learn({ at: 1000, percent: 1.7 });
+    learn({ at: 1000, percent: 0 });
+    learn({ at: 0, percent: 10 });
+    learn({ at: 9000, percent: 100 });
+    assert.equal(rates.expectedMs(account, "default", 10), undefined);
+  });
+
+  it("keeps accounts and types apart, and remembers the 16 most recent downloads of each", () => {
+    const rates = new GenerationRates();
+    rates.learn({
+      accountId: account,
+      type: "default",
+      videoId: "v",
+      durationSeconds: 10,
+      first: start,
+      latest: { at: 1000, percent: 10 },
+    });
+    assert.equal(rates.expectedMs(other, "default", 10), undefined);
+    assert.equal(rates.expectedMs(account, "audio", 10), undefined);
+    for (let i = 0; i < 16; i++) {
+      rates.learn({
+        accountId: account,
+        type: "default",
+        videoId: `w${i}`,
+        durationSeconds: 10,
+        first: start,
+        latest: { at: 2000, percent: 10 },
+      });
+    }
+    assert.equal(rates.expectedMs(account, "default", 10), 20_000, "the first download is forgotten");
+  });
+
+  it("lets one wait at a time read to learn an account, the others waiting for its reading", async () => {
+    const rates = new GenerationRates();
+    assert.equal(rates.scouting(account), undefined);
+    const done = rates.scout(account);
+    const reading = rates.scouting(account);
+    assert.ok(reading, "a reading is under way");
+    assert.equal(rates.scouting(other), undefined, "per account");
+    let ended = false;
+    void reading.then(() => (ended = true));
+    await Promise.resolve();
+    assert.equal(ended, false);
+    done();
+    await reading;
+    assert.equal(rates.scouting(account), undefined);
+    done(); // twice is harmless
+  });
+
+  it("is shared per credential fingerprint in the process", () => {
+    assert.equal(sharedGenerationRates("k1"), sharedGenerationRates("k1"));
+    assert.notEqual(sharedGenerationRates("k1"), sharedGenerationRates("k2"));
+  });
+});
