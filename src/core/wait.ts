@@ -112,16 +112,8 @@ function untilAborted(promise: Promise<void>, signal?: AbortSignal): Promise<voi
 
 /** Sleeps `ms` on the clock, or less when `signal` aborts. */
 export function pause(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
-  if (!signal) return clock.sleep(ms);
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    signal.addEventListener("abort", done);
-    void clock.sleep(ms).then(done);
-  });
+  if (signal?.aborted) return Promise.resolve();
+  return untilAborted(clock.sleep(ms), signal);
 }
 
 /** What the waits of the operations use. */

@@ -18,16 +18,11 @@
  * ```
  */
 export { Emulator, startEmulator } from "./server";
-export type {
-  EmulatorOptions,
-  RecordedRequest,
-  ResponseListener,
-  Fault,
-  FaultRule,
-  RandomFailures,
-  RateLimitConfig,
-  StoredDownload,
-} from "./server";
+export type { EmulatorOptions } from "./options";
+export type { RecordedRequest, ResponseListener } from "./transport";
+export type { Fault, FaultRule, RandomFailures } from "./faults";
+export type { RateLimitConfig, RateWindowRecord } from "./ratelimit";
+export type { StoredDownload } from "./store";
 export { EMPTY_LIST_FORMS, POST_SHAPES, PROGRESS_DIALECTS, VIDEO_LIST_FORMS } from "./dialect";
 export { DOWNLOAD_URL_HOSTS } from "./store";
 export type { DownloadUrlHost } from "./store";

@@ -31,21 +31,9 @@ import {
 import type { NewVideo, StoredDownload } from "./store";
 import { downloadState, HEX32, StreamStore } from "./store";
 
-export type {
-  DialectDownload,
-  DialectVideo,
-  DownloadDialect,
-  EmptyListForm,
-  PostShape,
-  ProgressDialect,
-  VideoDialect,
-  VideoListForm,
-} from "./dialect";
-export type { Fault, FaultRule, FaultTarget, RandomFailures } from "./faults";
+// The public types are exported once, by index.ts; tests that start the emulator directly take these two here.
 export type { EmulatorOptions } from "./options";
-export type { RateLimitConfig, RateWindowRecord } from "./ratelimit";
-export type { StoredDownload } from "./store";
-export type { RecordedRequest, ResponseListener } from "./transport";
+export type { RecordedRequest } from "./transport";
 
 /** The emulator: an HTTP server on 127.0.0.1 plus controls for tests. Start one with `startEmulator`. */
 export class Emulator {

@@ -10,8 +10,8 @@ import type {
   EmulatorOptions,
   EmptyListForm,
   PostShape,
-} from "../../src/emulator/server";
-import { startEmulator } from "../../src/emulator/server";
+} from "../../src/emulator";
+import { startEmulator } from "../../src/emulator";
 import type { WireDownload, WireDownloads, WireEnvelope, WireVideo } from "../../src/core/wire";
 
 const ACCOUNT = "0123456789abcdef0123456789abcdef";

@@ -6,13 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { inspect } from "node:util";
-import {
-  type Emulator,
-  type Fault,
-  type FaultRule,
-  type RecordedRequest,
-  startEmulator,
-} from "../../src/emulator/server";
+import { type Emulator, type Fault, type FaultRule, type RecordedRequest, startEmulator } from "../../src/emulator";
 import type { StreamDownloadProvider } from "../../src/dynamic/provider";
 import { DEFAULT_RETRY_POLICY } from "../../src/core/retry";
 import type { DownloadType, StreamDownloadInputs, StreamDownloadOutputs } from "../../src/core/types";
