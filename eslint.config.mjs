@@ -3,7 +3,19 @@ import eslint from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "release/", "node_modules/", "examples/*/node_modules/", "sdk/", "**/*.js", "**/*.mjs"] },
+  {
+    ignores: [
+      "dist/",
+      "release/",
+      "node_modules/",
+      "examples/*/node_modules/",
+      "sdk/",
+      "reports/",
+      ".stryker-tmp/",
+      "**/*.js",
+      "**/*.mjs",
+    ],
+  },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -160,6 +160,7 @@ describe("schema.json", () => {
   });
 
   it("has one enum value and one output per row of the download-type table, in its order, with its description", () => {
+    assert.ok(resource);
     const values = schema.types["cloudflare-stream:index:DownloadType"]?.enum ?? [];
     assert.deepEqual(
       values.map((e) => [e.value, e.description]),
