@@ -97,11 +97,20 @@ describe("the cloudflare-stream provider plugin through the real Pulumi engine",
       cli.stdout.on("data", (d: Buffer) => (output += d.toString()));
       cli.stderr.on("data", (d: Buffer) => (output += d.toString()));
       const exited = new Promise<number | null>((resolve) => cli.once("exit", (code) => resolve(code)));
-      const deadline = Date.now() + 120_000;
-      while (emulator.storedDownloads(account, video).length < 2) {
-        assert.ok(Date.now() < deadline, `the downloads were never created:\n${output}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      // Both creates have reached the emulator (checked after each answer it sends), or the CLI gave up first.
+      await new Promise<void>((resolve, reject) => {
+        const created = () => emulator.storedDownloads(account, video).length >= 2;
+        const stop = emulator.onResponse(() => {
+          if (created()) {
+            stop();
+            resolve();
+          }
+        });
+        if (created()) resolve();
+        void exited.then((code) =>
+          reject(new Error(`pulumi exited (${code}) before both downloads were created:\n${output}`)),
+        );
+      });
       await new Promise((r) => setTimeout(r, 1500)); // the wait for readiness has begun
       const interruptedAt = Date.now();
       cli.kill("SIGINT");
