@@ -15,7 +15,9 @@
  *
  * Until something is learned of an account, one wait at a time reads to learn it (a scout); the others whose look
  * is due wait for that reading instead of sending their own: when many resources start together (a large stack),
- * one read then teaches all of them, instead of each reading early once.
+ * one read then teaches all of them, instead of each reading early once. Once a scout has read a download in
+ * progress and learned nothing (progress that Cloudflare reports coarsely, or too little of it yet), nobody waits
+ * for scouts of that account until a reading teaches something: each wait then reads on its own schedule.
  */
 import type { DownloadType } from "./download-types";
 import type { Progress } from "./poll-policy";
@@ -53,29 +55,42 @@ export class GenerationRates {
   private readonly samples = new Map<string, Map<string, Sample>>();
   /** Per account, the end of the reading a scout is taking. */
   private readonly scouts = new Map<string, Promise<void>>();
+  /** Accounts whose last scout read a download in progress and learned nothing. */
+  private readonly untaught = new Set<string>();
 
-  /** The end of the reading another wait is taking to learn this account's rate, or undefined when none is. */
+  /**
+   * The end of the reading another wait is taking to learn this account's rate; undefined when none is, or when
+   * scouting this account has taught nothing so far.
+   */
   scouting(accountId: string): Promise<void> | undefined {
-    return this.scouts.get(accountId);
+    return this.untaught.has(accountId) ? undefined : this.scouts.get(accountId);
   }
 
-  /** Marks a reading to learn this account's rate under way; call the result once it is read (or failed). */
-  scout(accountId: string): () => void {
+  /**
+   * Marks a reading to learn this account's rate under way; call the result once it is read (or failed), saying
+   * whether it read a download in progress that taught nothing.
+   */
+  scout(accountId: string): (taughtNothing?: boolean) => void {
     let end!: () => void;
     const reading = new Promise<void>((resolve) => (end = resolve));
     this.scouts.set(accountId, reading);
-    return () => {
+    return (taughtNothing = false) => {
+      if (taughtNothing) this.untaught.add(accountId);
       if (this.scouts.get(accountId) === reading) this.scouts.delete(accountId);
       end();
     };
   }
 
-  /** Learns from one reading in progress; readings too coarse or with no progress teach nothing. */
-  learn(reading: GenerationReading): void {
+  /**
+   * Learns from one reading in progress; readings too coarse or with no progress teach nothing.
+   * @returns whether it taught something
+   */
+  learn(reading: GenerationReading): boolean {
     const { first, latest } = reading;
     const elapsedMs = latest.at - first.at;
     const gained = latest.percent - first.percent;
-    if (!(elapsedMs > 0 && gained >= MIN_PERCENT_GAINED && latest.percent < 100)) return;
+    if (!(elapsedMs > 0 && gained >= MIN_PERCENT_GAINED && latest.percent < 100)) return false;
+    this.untaught.delete(reading.accountId);
     const key = `${reading.accountId}/${reading.type}`;
     let recent = this.samples.get(key);
     if (recent === undefined) this.samples.set(key, (recent = new Map()));
@@ -86,6 +101,7 @@ export class GenerationRates {
       ...(validDuration(reading.durationSeconds) ? { durationSeconds: reading.durationSeconds } : {}),
     });
     while (recent.size > RECENT) recent.delete(recent.keys().next().value as string);
+    return true;
   }
 
   /**

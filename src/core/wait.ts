@@ -287,41 +287,45 @@ export async function waitForDownloads(
     pendingIn(live)
       .map((t) => `${t} ${stateOf(live[t])}`)
       .join(", ");
-  /** Some pending type has neither progress of its own nor an expected time: its look would be to learn. */
-  const learning = (): boolean =>
-    [...tracks].some(
-      ([type, t]) =>
-        !isUsable(list.live[type]) && !(t.latest.percent > t.first.percent) && t.expectedMs?.() === undefined,
-    );
+  /** The pending types with neither progress of their own nor an expected time: a look at them would be to learn. */
+  const learning = (): DownloadType[] =>
+    [...tracks]
+      .filter(([type, t]) => !isUsable(list.live[type]) && !(t.latest.percent > t.first.percent))
+      .filter(([, t]) => t.expectedMs?.() === undefined)
+      .map(([type]) => type);
   return waitUntil<LiveDownloads, LiveDownloads>({
     ...ctx,
     deadline: job.deadline,
     initial,
-    hold: () => (rates && learning() ? rates.scouting(accountId) : undefined),
+    hold: () => (rates && learning().length > 0 ? rates.scouting(accountId) : undefined),
     read: async () => {
       // While nothing is learned of the account, this read is the one the others wait for (see `hold`).
-      const scouted = rates && learning() ? rates.scout(accountId) : undefined;
+      const toLearn = rates ? learning() : [];
+      const scouted = rates && toLearn.length > 0 ? rates.scout(accountId) : undefined;
+      let taughtNothing = false;
       try {
         list.take(await client.getDownloads(accountId, video));
         const at = clock.now();
         for (const [type, track] of tracks) {
           const d = list.live[type];
-          if (d?.percentComplete === undefined || list.missed(type)) continue;
-          track.latest = { at, percent: d.percentComplete };
-          if (phaseOf(d) === "pending") {
-            rates?.learn({
-              accountId,
-              type,
-              videoId: video,
-              durationSeconds,
-              first: track.first,
-              latest: track.latest,
-            });
-          }
+          if (list.missed(type)) continue;
+          if (d?.percentComplete !== undefined) track.latest = { at, percent: d.percentComplete };
+          if (phaseOf(d) !== "pending") continue;
+          const reading = {
+            accountId,
+            type,
+            videoId: video,
+            durationSeconds,
+            first: track.first,
+            latest: track.latest,
+          };
+          const taught = rates?.learn(reading) ?? false;
+          // A download in progress whose progress teaches nothing (coarse, or too little yet).
+          if (!taught && toLearn.includes(type)) taughtNothing = true;
         }
         return list.live;
       } finally {
-        scouted?.();
+        scouted?.(taughtNothing);
       }
     },
     look: (live) => {

@@ -60,10 +60,14 @@ describe("generation rates learned in a process", () => {
     const rates = new GenerationRates();
     const learn = (latest: { at: number; percent: number }) =>
       rates.learn({ accountId: account, type: "default", videoId: "v", durationSeconds: 10, first: start, latest });
-    learn({ at: 1000, percent: 1.7 });
-    learn({ at: 1000, percent: 0 });
-    learn({ at: 0, percent: 10 });
-    learn({ at: 9000, percent: 100 });
+    for (const latest of [
+      { at: 1000, percent: 1.7 },
+      { at: 1000, percent: 0 },
+      { at: 0, percent: 10 },
+      { at: 9000, percent: 100 },
+    ]) {
+      assert.equal(learn(latest), false, JSON.stringify(latest));
+    }
     assert.equal(rates.expectedMs(account, "default", 10), undefined);
   });
 
@@ -107,6 +111,24 @@ describe("generation rates learned in a process", () => {
     await reading;
     assert.equal(rates.scouting(account), undefined);
     done(); // twice is harmless
+  });
+
+  it("stops making waits wait for scouts of an account whose scout learned nothing, until a reading teaches something", () => {
+    const rates = new GenerationRates();
+    rates.scout(account)(true); // read a download in progress at 0 %: coarse progress
+    rates.scout(account);
+    assert.equal(rates.scouting(account), undefined, "no one waits for this account's scouts");
+    const taught = rates.learn({
+      accountId: account,
+      type: "default",
+      videoId: "v",
+      durationSeconds: 10,
+      first: start,
+      latest: { at: 1000, percent: 10 },
+    });
+    assert.equal(taught, true);
+    rates.scout(account);
+    assert.ok(rates.scouting(account), "a reading taught something: scouts are waited for again");
   });
 
   it("is shared per credential fingerprint in the process", () => {
