@@ -32,7 +32,7 @@ const resourceSpec = schema.resources[TYPE]!;
 
 // The generated SDK's shape, as these tests use it (its sources are not held to this repository's compiler
 // settings, so they are not imported for types here).
-type Info = { status: string; percentComplete: number; url: string };
+type Info = { status: string; percentComplete: number; url: string; sizeBytes: number; contentType: string };
 type StreamDownloadArgs = {
   accountId: pulumi.Input<string>;
   identifier: pulumi.Input<string>;
@@ -75,6 +75,8 @@ void pulumi.runtime.setMocks(
           status: "ready",
           percentComplete: 100,
           url: `https://customer-x.example/${VIDEO}/downloads/${kind}.${ext}`,
+          sizeBytes: kind === "default" ? 3_125_000 : 200_000,
+          contentType: kind === "default" ? "video/mp4" : "audio/mp4",
         };
       }
       state.requireSignedURLs = false;
@@ -152,6 +154,8 @@ describe("the Node.js SDK (sdk/nodejs) under Pulumi's mocks", () => {
       status: "ready",
       percentComplete: 100,
       url: `https://customer-x.example/${VIDEO}/downloads/audio.m4a`,
+      sizeBytes: 200_000,
+      contentType: "audio/mp4",
     });
     assert.equal(await value(talk.default), undefined);
     assert.equal(await value(talk.requireSignedURLs), false);

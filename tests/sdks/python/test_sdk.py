@@ -42,7 +42,13 @@ class Mocks(pulumi.runtime.Mocks):
         if args.typ == TYPE:
             for kind in [t for t in args.inputs.get("downloadTypes", ["default"])]:
                 ext = "mp4" if kind == "default" else "m4a"
-                state[kind] = {"status": "ready", "percentComplete": 100, "url": f"https://customer-x.example/{VIDEO}/downloads/{kind}.{ext}"}
+                state[kind] = {
+                    "status": "ready",
+                    "percentComplete": 100,
+                    "url": f"https://customer-x.example/{VIDEO}/downloads/{kind}.{ext}",
+                    "sizeBytes": 3125000 if kind == "default" else 200000,
+                    "contentType": "video/mp4" if kind == "default" else "audio/mp4",
+                }
             state["requireSignedURLs"] = False
             return [f"{args.inputs['accountId']}/{args.inputs['identifier']}", state]
         return [f"{args.name}-id", state]
@@ -137,6 +143,8 @@ def test_outputs_are_typed_as_the_schema_says():
             "status": "ready",
             "percent_complete": 100,
             "url": f"https://customer-x.example/{VIDEO}/downloads/audio.m4a",
+            "size_bytes": 200000,
+            "content_type": "audio/mp4",
         }
 
     def check(values):
