@@ -85,8 +85,9 @@ export async function waitUntil<S, T>(loop: WaitLoop<S, T>): Promise<T> {
       }
       await pause(clock, delay, signal);
       if (fixed !== undefined || signal?.aborted || clock.now() >= deadline) break;
+      // Planned again from what the pending things expect now: a look that moved later is not due yet.
       lookAt = nextLookAtForAll(look.pending, clock.now(), poll);
-      if (lookAt - clock.now() >= poll.minIntervalMs) continue;
+      if (look.pending.length > 0 && lookAt > clock.now()) continue;
       const held = loop.hold?.();
       if (held === undefined) break;
       await untilAborted(held, signal);

@@ -11,8 +11,8 @@ import { packTarball } from "../helpers/pack";
  */
 const QUOTA = 30;
 const WINDOW_MS = 10_000;
-/** StreamDownloads (both types) per stack: about 6 requests each, so the two stacks need about twice the quota. */
-const RESOURCES = 5;
+/** StreamDownloads (both types) per stack: about 4 requests each, so the two stacks need about twice the quota. */
+const RESOURCES = 8;
 
 describe("two `pulumi up`s of the packed package with one token share Cloudflare's rate limit", function () {
   this.timeout(15 * 60 * 1000);

@@ -141,6 +141,31 @@ describe("the waiting loop", () => {
     assert.deepEqual(clock.sleeps, [1000, 9100], "the first look, moved to 10 s plus the 1 % margin");
   });
 
+  it("waits out even a small move of the look: a read 50 ms early would see the download still going", async () => {
+    const clock = steppingClock();
+    const start = clock.now();
+    let learned = 10_000;
+    // A more precise reading of another download, during the pause, puts the finish 50 ms later.
+    const learning: Clock = { now: clock.now, sleep: (ms) => ((learned = 10_050), clock.sleep(ms)) };
+    const track = { first: { at: start, percent: 0 }, latest: { at: start, percent: 0 }, expectedMs: () => learned };
+    let reads = 0;
+    await waitUntil({
+      clock: learning,
+      poll: POLICY,
+      deadline: start + 60_000,
+      initial: false,
+      read: async () => {
+        reads++;
+        return true;
+      },
+      look: (ready: boolean): Look<string> => (ready ? { done: "ready" } : { pending: [track] }),
+      cancelled: () => assert.fail("not cancelled"),
+      timedOut: () => assert.fail("not timed out"),
+    });
+    assert.equal(reads, 1);
+    assert.deepEqual(clock.sleeps, [10_100, 51], "to 10.05 s plus its 1 % margin (100.5 ms, rounded)");
+  });
+
   it("waits for the reading another wait holds instead of reading, then plans again", async () => {
     const clock = steppingClock();
     const start = clock.now();
