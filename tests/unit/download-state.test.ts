@@ -55,6 +55,7 @@ describe("what a download's state means", () => {
     assert.equal(stateOf({ status: "queued" }), "queued");
     assert.equal(progressOf({ status: "inprogress", percentComplete: 42.5 }), "42.5%");
     assert.equal(progressOf({ status: "queued", percentComplete: 0 }), "queued at 0%");
+    assert.equal(progressOf({ status: "inprogress" }), "inprogress", "no percentage sent");
   });
 });
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { RequestLimiter, sharedLimiter } from "../../src/core/limiter";
+import { randomUUID } from "node:crypto";
+import { DEFAULT_RATE_BUDGET, RequestLimiter, sharedLimiter } from "../../src/core/limiter";
 import { type Clock } from "../../src/core/clock";
 import type { ServerQuota } from "../../src/core/ratelimit-headers";
 
@@ -234,5 +235,187 @@ describe("RequestLimiter: the local cap's window is the server's", () => {
     limiter.observe(200, announced(1));
     for (let i = 0; i < 3; i++) (await limiter.acquire())();
     assert.equal(clock.now(), 10_000);
+  });
+});
+
+describe("RequestLimiter, at its edges", () => {
+  /** A limiter with a generous local budget, so that only the server's count holds it back. */
+  function limiterAt(clock: Clock, maxConcurrent = 2): RequestLimiter {
+    return new RequestLimiter({ windows: [{ requests: 1000, windowMs: 300_000 }], maxConcurrent }, clock);
+  }
+
+  /** Whether a second request goes out while a first is in flight (false: it waits for the first answer). */
+  async function secondGoesAlong(limiter: RequestLimiter): Promise<boolean> {
+    const first = await limiter.acquire();
+    const second = pending(limiter.acquire());
+    await settle();
+    const along = second.done;
+    first();
+    (await second.promise)();
+    return along;
+  }
+
+  it("has the documented default budget: 1000 requests per 5 minutes (or per the window the server announces), 50 per second, 8 in flight, 5 % kept", () => {
+    assert.deepEqual(DEFAULT_RATE_BUDGET, {
+      windows: [
+        { requests: 1000, windowMs: 300_000, serverWindow: true },
+        { requests: 50, windowMs: 1000 },
+      ],
+      maxConcurrent: 8,
+      reserveFraction: 0.05,
+      freshMs: 1000,
+    });
+  });
+
+  it("counts the requests it let through and the time they waited", async () => {
+    const clock = virtualClock();
+    const limiter = new RequestLimiter({ windows: [{ requests: 1, windowMs: 1000 }], maxConcurrent: 8 }, clock);
+    limiter.observe(200, []);
+    for (let i = 0; i < 3; i++) (await limiter.acquire())();
+    assert.equal(limiter.granted, 3);
+    assert.equal(limiter.waitedMs, 2000);
+    assert.equal(limiter.waits["local budget"], 2);
+  });
+
+  it("counts a release once, however often it is called", async () => {
+    const limiter = new RequestLimiter({ windows: [], maxConcurrent: 1 }, virtualClock());
+    limiter.observe(200, []);
+    const first = await limiter.acquire();
+    first();
+    first();
+    const second = await limiter.acquire();
+    const third = pending(limiter.acquire());
+    await settle();
+    assert.equal(third.done, false, "one in flight is the cap");
+    second();
+    (await third.promise)();
+  });
+
+  it("counts each reason once per wait, however often that wait meets it", async () => {
+    const clock = virtualClock();
+    let extended = false;
+    const extending: Clock = {
+      now: clock.now,
+      sleep: async (ms) => {
+        await clock.sleep(ms);
+        if (!extended) {
+          extended = true;
+          limiter.pauseUntil(clock.t + 1000); // a second 429 while the first pause ran
+        }
+      },
+    };
+    const limiter = new RequestLimiter({ windows: [], maxConcurrent: 8 }, extending);
+    limiter.pauseUntil(5000);
+    (await limiter.acquire())();
+    assert.equal(clock.t, 6000);
+    assert.equal(limiter.waits.pause, 1);
+  });
+
+  it("waits out a pause, a full window and a server count from the time it is asked, not from 0", async () => {
+    const clock = virtualClock();
+    clock.t = 10_000;
+    const paused = new RequestLimiter({ windows: [], maxConcurrent: 8 }, clock);
+    paused.pauseUntil(15_000);
+    (await paused.acquire())();
+    assert.equal(clock.t, 15_000);
+
+    const windowed = new RequestLimiter({ windows: [{ requests: 1, windowMs: 1000 }], maxConcurrent: 8 }, clock);
+    windowed.observe(200, []);
+    (await windowed.acquire())();
+    (await windowed.acquire())();
+    assert.equal(clock.t, 16_000);
+
+    const counted = limiterAt(clock);
+    counted.observe(200, quota(5, 60, 100)); // down to its reserve of 5: wait for the reset
+    (await counted.acquire())();
+    assert.equal(clock.t, 76_000);
+  });
+
+  it("counts the 429s that met a probe, not those of requests already in flight when the block began", () => {
+    const clock = virtualClock();
+    const limiter = limiterAt(clock);
+    limiter.observe(429, []);
+    assert.equal(limiter.blockStreak, 1);
+    limiter.pauseUntil(5000);
+    limiter.observe(429, []);
+    assert.equal(limiter.blockStreak, 1, "answered during the pause: sent before the block was known");
+    clock.t = 5000;
+    limiter.observe(429, []);
+    assert.equal(limiter.blockStreak, 2, "the probe at the end of the pause");
+    limiter.observe(200, []);
+    assert.equal(limiter.blockStreak, 0);
+  });
+
+  it("goes on asking for a count alone after a reset once the server has sent counts, even if one answer had none", async () => {
+    const clock = virtualClock();
+    const limiter = limiterAt(clock);
+    limiter.observe(200, quota(500, 1, 1000));
+    limiter.observe(200, []);
+    clock.t = 1000;
+    assert.equal(await secondGoesAlong(limiter), false);
+  });
+
+  it("takes a count of another window in place of the current one, even a higher one", () => {
+    const clock = virtualClock();
+    const limiter = limiterAt(clock);
+    limiter.observe(200, quota(50, 60));
+    limiter.observe(200, quota(1199, 300));
+    assert.equal(limiter.serverEstimate()[0]?.left, 1199);
+    const exact = limiterAt(clock);
+    exact.observe(200, quota(50, 60));
+    exact.observe(200, [{ name: "default", remaining: 80, resetMs: 61_500 }]);
+    assert.equal(exact.serverEstimate()[0]?.left, 80, "resets 1.5 s apart are two windows");
+  });
+
+  it("replaces a count that has reset, and keeps the reset time of an equal count of the same window", () => {
+    const clock = virtualClock();
+    const limiter = limiterAt(clock);
+    limiter.observe(200, quota(5, 1));
+    clock.t = 1000;
+    assert.deepEqual(limiter.serverEstimate(), [], "a count is gone at its reset");
+    limiter.observe(200, quota(100, 1));
+    assert.equal(limiter.serverEstimate()[0]?.left, 100);
+    clock.t = 1500;
+    limiter.observe(200, quota(100, 1));
+    assert.deepEqual(limiter.serverEstimate(), [{ name: "default", left: 100, reserve: 50, resetInMs: 500 }]);
+  });
+
+  it("sends one at a time from exactly reserve + 2 x maxConcurrent left, and together above it", async () => {
+    const clock = virtualClock();
+    const near = limiterAt(clock);
+    near.observe(200, quota(55, 300, 1000)); // reserve 50; with the first in flight, 54 = 50 + 2 x 2 left
+    assert.equal(await secondGoesAlong(near), false);
+    const above = limiterAt(clock);
+    above.observe(200, quota(56, 300, 1000));
+    assert.equal(await secondGoesAlong(above), true);
+  });
+
+  it("takes a count as fresh for freshMs after the answer that brought it", async () => {
+    const clock = virtualClock();
+    clock.t = 5000;
+    const limiter = limiterAt(clock);
+    limiter.observe(200, quota(500, 300, 1000));
+    clock.t = 6000;
+    assert.equal(await secondGoesAlong(limiter), true, "1000 ms old: still fresh");
+    clock.t = 6001;
+    assert.equal(await secondGoesAlong(limiter), false, "older: one alone first");
+  });
+
+  it("keeps a reserve of the larger of the count and its own window when the server gives no quota", () => {
+    const limiter = limiterAt(virtualClock());
+    limiter.observe(200, quota(800, 300));
+    assert.equal(limiter.serverEstimate()[0]?.reserve, 50, "5 % of the local 1000, more than the 800 left");
+  });
+
+  it("shares one limiter per key and budget, and starts a new one when the budget changes", () => {
+    const key = randomUUID();
+    const budget = { windows: [{ requests: 300, windowMs: 300_000 }], maxConcurrent: 8 };
+    const first = sharedLimiter(key, budget);
+    assert.equal(sharedLimiter(key, { ...budget }), first);
+    const changed = sharedLimiter(key, { ...budget, maxConcurrent: 4 });
+    assert.notEqual(changed, first);
+    assert.equal(changed.budget.maxConcurrent, 4);
+    assert.equal(sharedLimiter(key, { ...budget, maxConcurrent: 4 }), changed);
+    assert.notEqual(sharedLimiter(randomUUID(), budget), first);
   });
 });

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { isUsable } from "../../src/core/download-state";
-import { parseCreateHint, parseDownload, parseDownloadList, parsePercent, parseVideo } from "../../src/core/parse";
+import {
+  isEmptyList,
+  parseCreateHint,
+  parseDownload,
+  parseDownloadList,
+  parsePercent,
+  parseVideo,
+} from "../../src/core/parse";
 
 const URL = "https://customer-abc.cloudflarestream.com/ea95132c15732412d22c1476fa83f27a/downloads/default.mp4";
 
@@ -174,5 +181,49 @@ describe("the tolerant reader", () => {
       });
       assert.equal(video.errorReason, `E: ${"x".repeat(300)}… (cut)`);
     });
+  });
+});
+
+describe("the tolerant reader, at its edges", () => {
+  it("reads a blank string as no percentage and no status, not as 0 % or an empty status", () => {
+    assert.equal(parsePercent("   "), undefined);
+    assert.deepEqual(parseDownload({ status: "   ", percentComplete: " " }), { status: "unknown" });
+    assert.deepEqual(parseVideo({ status: { state: " ", pctComplete: " " } }), { requireSignedURLs: false });
+  });
+
+  it("takes an http URL as a URL too", () => {
+    const url = "http://127.0.0.1:8787/uid/downloads/default.mp4";
+    assert.deepEqual(parseDownload({ status: "ready", url }), { status: "ready", url });
+  });
+
+  it("knows every empty form of a list, and nothing else, as empty", () => {
+    for (const empty of [undefined, null, {}, []]) assert.equal(isEmptyList(empty), true, JSON.stringify(empty));
+    for (const other of [{ default: null }, [0], 0, "", false])
+      assert.equal(isEmptyList(other), false, JSON.stringify(other));
+  });
+
+  it("reads a create's result as the single download when it has any one download field", () => {
+    assert.deepEqual(parseCreateHint({ percentComplete: 5 }, "default"), { status: "unknown", percentComplete: 5 });
+    assert.deepEqual(parseCreateHint({ percent_complete: 5 }, "audio"), { status: "unknown", percentComplete: 5 });
+    assert.deepEqual(parseCreateHint({ url: URL }, "default"), { status: "unknown", url: URL });
+    assert.deepEqual(parseCreateHint({ status: "inprogress" }, "default"), { status: "inprogress" });
+    assert.equal(parseCreateHint({ uid: "x", size: 1 }, "default"), undefined, "no download field");
+    assert.equal(
+      parseCreateHint({ audio: { status: "ready" }, status: "ready" }, "default"),
+      undefined,
+      "keyed by type: never read as the single download, even with a status beside the keys",
+    );
+  });
+
+  it("records no video field it was not sent, and reads requireSignedURLs sent as a string", () => {
+    assert.deepEqual(parseVideo({}), { requireSignedURLs: false });
+    assert.deepEqual(parseVideo(null), { requireSignedURLs: false });
+    assert.deepEqual(parseVideo({ requireSignedURLs: "true" }), { requireSignedURLs: true });
+    assert.deepEqual(parseVideo({ requireSignedURLs: "false" }), { requireSignedURLs: false });
+  });
+
+  it("keeps an error reason of exactly 300 characters whole", () => {
+    const text = "x".repeat(300);
+    assert.equal(parseVideo({ status: { state: "error", errorReasonText: text } }).errorReason, text);
   });
 });

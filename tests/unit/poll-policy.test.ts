@@ -86,4 +86,20 @@ describe("the waiting policy", () => {
       assert.equal(nextPollDelayMs(first, latest, 20_000, policy), 0);
     });
   });
+
+  it("looks after minIntervalMs when nothing is tracked", () => {
+    assert.equal(nextPollDelayForAllMs([], 0, policy), 250);
+  });
+
+  it("looks first after firstPollMs even when the first reading already shows progress (a create's hint)", () => {
+    assert.equal(nextPollDelayMs({ at: 5000, percent: 0 }, { at: 5000, percent: 50 }, 5000, policy), 1000);
+  });
+
+  it("estimates from the progress gained since tracking began, on the clock's epoch", () => {
+    const t0 = 1_700_000_000_000;
+    // Adopted at 40 %, 50 % a second later: 10 points a second, so 5 s to go; slack: the 100 ms floor (1 % of the 6 s tracked is less).
+    assert.equal(nextPollDelayMs({ at: t0, percent: 40 }, { at: t0 + 1000, percent: 50 }, t0 + 1000, policy), 5100);
+    // No progress after 10 s: back off by half the time waited since tracking began.
+    assert.equal(nextPollDelayMs({ at: t0, percent: 0 }, { at: t0 + 10_000, percent: 0 }, t0 + 10_000, policy), 5000);
+  });
 });

@@ -144,3 +144,55 @@ describe("parseRateLimitHeaders", () => {
     }
   });
 });
+
+describe("parseRateLimitHeaders, at the edges of the syntax", () => {
+  const read = (ratelimit: string, policy?: string) =>
+    parseRateLimitHeaders(
+      headers({ Ratelimit: ratelimit, ...(policy === undefined ? {} : { "Ratelimit-Policy": policy }) }),
+    );
+
+  it("reads escapes inside a quoted name, where a quote or separator does not end it", () => {
+    assert.deepEqual(read('"a\\";b";r=1;t=2'), [{ name: 'a";b', remaining: 1, resetMs: 2000 }]);
+    assert.deepEqual(read('"a\\\\b";r=1;t=2'), [{ name: "a\\b", remaining: 1, resetMs: 2000 }]);
+    assert.deepEqual(read('"";r=1;t=2'), [{ name: "", remaining: 1, resetMs: 2000 }], "an empty quoted name");
+  });
+
+  it("drops a bare name that is not a token, in whole", () => {
+    for (const value of ['a"b";r=1;t=2', "9abc;r=1;t=2", "ab(c;r=1;t=2"]) assert.deepEqual(read(value), [], value);
+  });
+
+  it("reads only whole decimal numbers of seconds and counts", () => {
+    for (const value of ['"default";r=5e3;t=1', '"default";r=5.;t=1', '"default";r=0x10;t=1'])
+      assert.deepEqual(read(value), [], value);
+  });
+
+  it("reads parameters with spaces around them, and ignores a parameter without a value", () => {
+    assert.deepEqual(read('"default"; r=5; t= 1;rr'), [{ name: "default", remaining: 5, resetMs: 1000 }]);
+  });
+
+  it("leaves out a quota or window of 0, and one the policy does not give", () => {
+    assert.deepEqual(read('"default";r=5;t=1', '"default";q=0;w=0'), [
+      { name: "default", remaining: 5, resetMs: 1000 },
+    ]);
+    assert.deepEqual(read('"default";r=5;t=1', '"default";w=60'), [
+      { name: "default", remaining: 5, resetMs: 1000, windowMs: 60_000 },
+    ]);
+    assert.deepEqual(read('"default";r=5;t=1', '"default";q=60'), [
+      { name: "default", remaining: 5, resetMs: 1000, quota: 60 },
+    ]);
+  });
+
+  it("reads the older draft's limit before its first separator, and leaves out a limit of 0 or none", () => {
+    const older = (limit?: string) =>
+      parseRateLimitHeaders(
+        headers({
+          "RateLimit-Remaining": "4",
+          "RateLimit-Reset": "2",
+          ...(limit === undefined ? {} : { "RateLimit-Limit": limit }),
+        }),
+      );
+    assert.deepEqual(older("100 ;w=60"), [{ name: "default", remaining: 4, resetMs: 2000, quota: 100 }]);
+    assert.deepEqual(older("0"), [{ name: "default", remaining: 4, resetMs: 2000 }]);
+    assert.deepEqual(older(), [{ name: "default", remaining: 4, resetMs: 2000 }]);
+  });
+});

@@ -109,3 +109,71 @@ describe("settings: resolved in one place for the dynamic face, the plugin and t
     );
   });
 });
+
+describe("settings: each message in full, and the limits of each value", () => {
+  const KEYS = {
+    apiToken: "p:apiToken",
+    apiKey: "p:apiKey",
+    email: "p:email",
+    baseUrl: "p:baseUrl",
+    requestsPerFiveMinutes: "p:requestsPerFiveMinutes",
+  };
+  const refusal = (configured: Record<string, string>, keys: typeof KEYS | null): string => {
+    try {
+      resolveSettings(configured, keys, {});
+    } catch (error) {
+      assert.ok(error instanceof ConfigurationError, String(error));
+      return error.message;
+    }
+    assert.fail("expected a ConfigurationError");
+  };
+
+  it("asks for what is missing, naming the caller's keys and the variables", () => {
+    assert.equal(
+      refusal({ apiKey: KEY }, KEYS),
+      "A Cloudflare API key is set but its email is not: set p:email (pulumi config set p:email you@example.com) " +
+        "or CLOUDFLARE_EMAIL. An API token (p:apiToken) is preferred.",
+    );
+    assert.equal(
+      refusal({}, KEYS),
+      'No Cloudflare credentials: set an API token with "Stream Write" permission as p:apiToken (pulumi config set ' +
+        "--secret p:apiToken <token>) or CLOUDFLARE_API_TOKEN; or the legacy p:apiKey and p:email " +
+        "(CLOUDFLARE_API_KEY and CLOUDFLARE_EMAIL).",
+    );
+    assert.equal(
+      refusal({ apiKey: KEY }, null),
+      "A Cloudflare API key is set (CLOUDFLARE_API_KEY) but its email is not: set CLOUDFLARE_EMAIL. An API token " +
+        "(CLOUDFLARE_API_TOKEN) is preferred.",
+    );
+    assert.equal(
+      refusal({}, null),
+      'No Cloudflare credentials: set CLOUDFLARE_API_TOKEN to an API token with the "Stream Write" permission, or ' +
+        "the legacy CLOUDFLARE_API_KEY and CLOUDFLARE_EMAIL.",
+    );
+  });
+
+  it("refuses a base URL with a user name alone, and names the caller's token key in its place", () => {
+    assert.equal(
+      refusal({ apiToken: TOKEN, baseUrl: "https://someone@example.com/client/v4" }, KEYS),
+      "p:baseUrl / CLOUDFLARE_BASE_URL must not hold credentials; use p:apiToken.",
+    );
+    assert.equal(
+      refusal({ apiToken: TOKEN, baseUrl: "https://:hunter2@example.com/client/v4" }, null),
+      "CLOUDFLARE_BASE_URL must not hold credentials; use CLOUDFLARE_API_TOKEN.",
+    );
+  });
+
+  it("takes a request budget from 10 to 1200 a five minutes, and nothing outside", () => {
+    const requests = (value: string) =>
+      resolveSettings({ apiToken: TOKEN, requestsPerFiveMinutes: value }, KEYS, {}).budget.windows[0]?.requests;
+    assert.equal(requests("10"), 10);
+    assert.equal(requests("1200"), 1200);
+    for (const value of ["9", "1201", "10.5"]) {
+      assert.equal(
+        refusal({ apiToken: TOKEN, requestsPerFiveMinutes: value }, KEYS),
+        `p:requestsPerFiveMinutes / STREAM_DOWNLOAD_REQUESTS_PER_5_MIN is "${value}"; use a whole number from 10 to ` +
+          `1200 (Cloudflare's limit per token).`,
+      );
+    }
+  });
+});

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { getEventListeners } from "node:events";
 import type { Clock } from "../../src/core/clock";
 import { DownloadList, type Look, MISSING_READS_BEFORE_GONE, pause, waitUntil } from "../../src/core/wait";
 import { DEFAULT_POLL_POLICY, nextPollDelayForAllMs, type PollPolicy } from "../../src/core/poll-policy";
@@ -300,5 +301,46 @@ describe("the downloads list over successive reads", () => {
     assert.equal(list.missed("default"), false);
     list.take({});
     assert.equal(list.gone("default"), false, "one read missed it");
+  });
+});
+
+describe("the waiting loop, at its edges", () => {
+  it("shows the status again once progressLogIntervalMs has passed since the last, not only after more", async () => {
+    const clock = steppingClock();
+    const statuses: number[] = [];
+    let reads = 0;
+    await waitUntil({
+      clock,
+      poll: { ...POLICY, progressLogIntervalMs: 1000 },
+      deadline: Infinity,
+      initial: 0,
+      read: async () => ++reads,
+      look: (n: number): Look<number> => (n >= 3 ? { done: n } : { pending: [], nextLookMs: 1000 }),
+      cancelled: () => assert.fail("not cancelled"),
+      timedOut: () => assert.fail("not timed out"),
+      status: () => statuses.push(clock.now()),
+    });
+    assert.deepEqual(clock.sleeps, [1000, 1000, 1000]);
+    assert.equal(statuses.length, 3, "a status before each of the three pauses");
+  });
+
+  it("leaves no abort listener behind on the signal once a pause is over", async () => {
+    const clock = steppingClock();
+    const signal = new AbortController().signal;
+    for (let i = 0; i < 20; i++) await pause(clock, 10, signal);
+    assert.equal(getEventListeners(signal, "abort").length, 0);
+  });
+
+  it("starts the downloads list from what was known before its first read", () => {
+    const known = { default: { status: "inprogress", percentComplete: 10 } };
+    const list = new DownloadList(["default", "audio"], known, false);
+    assert.deepEqual(list.live, known);
+    list.take({ audio: { status: "inprogress" } });
+    assert.deepEqual(list.live, { ...known, audio: { status: "inprogress" } });
+    assert.deepEqual(
+      known,
+      { default: { status: "inprogress", percentComplete: 10 } },
+      "the initial object is not changed",
+    );
   });
 });
