@@ -18,7 +18,7 @@
  * ```
  */
 export { Emulator, startEmulator } from "./server";
-export type { EmulatorOptions } from "./options";
+export type { AccountDialect, EmulatorOptions } from "./options";
 export type { RecordedRequest, ResponseListener } from "./transport";
 export type { Fault, FaultRule, RandomFailures } from "./faults";
 export type { RateLimitConfig, RateWindowRecord } from "./ratelimit";

@@ -86,7 +86,19 @@ export interface EmulatorOptions {
    * a token without the right to list videos. @default "array"
    */
   videoList?: VideoListForm;
+  /**
+   * Dialect fields for single accounts, by account ID: a request under `/accounts/{id}/` takes its account's
+   * fields over the ones above, so that one emulator answers a fleet of accounts each in its own dialect (one
+   * engine run then covers every dialect). @default {} (every account answers in the dialect above)
+   */
+  accountDialects?: Record<string, AccountDialect>;
 }
+
+/** The dialect fields one account may answer in, over the emulator's own (`accountDialects`). */
+export type AccountDialect = Pick<
+  EmulatorOptions,
+  "postShape" | "progress" | "emptyList" | "videoDialect" | "downloadDialect" | "videoList"
+>;
 
 function randomCustomerCode(): string {
   const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -115,6 +127,7 @@ export function resolveOptions(options: EmulatorOptions): Required<EmulatorOptio
     videoDialect: { ...options.videoDialect },
     downloadDialect: { ...options.downloadDialect },
     videoList: options.videoList ?? "array",
+    accountDialects: { ...options.accountDialects },
   };
   const { port, deliveryPort, generationMs, generationMsPerVideoSecond, videoReadyMs, customerCode, rateLimit } =
     resolved;
@@ -134,28 +147,14 @@ export function resolveOptions(options: EmulatorOptions): Required<EmulatorOptio
     "downloadUrls must be cloudflare or emulator",
     resolved.downloadUrls,
   );
-  check(
-    VIDEO_LIST_FORMS.includes(resolved.videoList),
-    "videoList must be array, object or forbidden",
-    resolved.videoList,
-  );
   check(/^[a-z0-9]{16}$/.test(customerCode), "customerCode must be 16 characters [a-z0-9]", customerCode);
   check(resolved.token !== "", "token must not be empty", "");
   check(resolved.apiKey !== "", "apiKey must not be empty", "");
   check(resolved.email !== "", "email must not be empty", resolved.email);
-  check(POST_SHAPES.includes(resolved.postShape), "postShape must be keyed, single or empty", resolved.postShape);
-  check(PROGRESS_DIALECTS.includes(resolved.progress), "progress must be smooth or coarse", resolved.progress);
-  check(
-    EMPTY_LIST_FORMS.includes(resolved.emptyList),
-    "emptyList must be object, null, absent or array",
-    resolved.emptyList,
-  );
-  const { extraStatus } = resolved.downloadDialect;
-  check(
-    extraStatus === undefined || (extraStatus !== "" && extraStatus !== "ready" && extraStatus !== "error"),
-    "downloadDialect.extraStatus must be a non-empty status other than ready and error",
-    extraStatus,
-  );
+  checkDialect(resolved, "");
+  for (const [account, dialect] of Object.entries(resolved.accountDialects)) {
+    checkDialect(dialect, `accountDialects["${account}"].`);
+  }
   if (rateLimit !== false) {
     const { limit, windowMs, blockMs, retryAfter } = rateLimit;
     const valid = Number.isInteger(limit) && limit > 0 && windowMs > 0 && blockMs >= 0;
@@ -163,6 +162,36 @@ export function resolveOptions(options: EmulatorOptions): Required<EmulatorOptio
     check([undefined, true, false].includes(retryAfter), "rateLimit.retryAfter must be a boolean", retryAfter);
   }
   return resolved;
+}
+
+/** Checks the dialect fields given (`prefix` names where they are in the options). @throws RangeError */
+function checkDialect(dialect: AccountDialect, prefix: string): void {
+  const check = (valid: boolean, what: string, got: unknown): void => {
+    if (!valid) throw new RangeError(`emulator: ${prefix}${what} (got ${JSON.stringify(got)})`);
+  };
+  const { postShape, progress, emptyList, videoList } = dialect;
+  check(
+    postShape === undefined || POST_SHAPES.includes(postShape),
+    "postShape must be keyed, single or empty",
+    postShape,
+  );
+  check(progress === undefined || PROGRESS_DIALECTS.includes(progress), "progress must be smooth or coarse", progress);
+  check(
+    emptyList === undefined || EMPTY_LIST_FORMS.includes(emptyList),
+    "emptyList must be object, null, absent or array",
+    emptyList,
+  );
+  check(
+    videoList === undefined || VIDEO_LIST_FORMS.includes(videoList),
+    "videoList must be array, object or forbidden",
+    videoList,
+  );
+  const extraStatus = dialect.downloadDialect?.extraStatus;
+  check(
+    extraStatus === undefined || (extraStatus !== "" && extraStatus !== "ready" && extraStatus !== "error"),
+    "downloadDialect.extraStatus must be a non-empty status other than ready and error",
+    extraStatus,
+  );
 }
 
 /** Checks a video duration in seconds. @throws RangeError naming `what` and the value */

@@ -40,7 +40,7 @@ export class Emulator {
   /**
    * The resolved options. `generationMs`, `generationMsPerVideoSecond`, `videoReadyMs`, `videoDurationSeconds`,
    * `downloadUrls`, `rateLimit` and the dialect fields (`postShape`, `progress`, `emptyList`, `videoDialect`,
-   * `downloadDialect`, `videoList`) may be changed at run time: each request reads them anew.
+   * `downloadDialect`, `videoList`, `accountDialects`) may be changed at run time: each request reads them anew.
    */
   readonly options: Required<EmulatorOptions>;
   /** Every API request, in arrival order. */
@@ -305,17 +305,26 @@ export class Emulator {
     const rejected = auth.reject(this.options);
     if (rejected) return jsonResponse(rejected, headers);
     try {
-      return jsonResponse(handleRoute(this.store, route, body, this.dialect(), query), headers);
+      return jsonResponse(handleRoute(this.store, route, body, this.dialect(route.accountId), query), headers);
     } catch (error) {
       console.error("emulator: handler failed:", error);
       return jsonResponse(fail(500, ERRORS.internal), headers);
     }
   }
 
-  /** The dialect for the request being handled, from the options as they are now. */
-  private dialect(): Dialect {
-    const { postShape, progress, emptyList, videoDialect, downloadDialect, videoList, now } = this.options;
-    return { postShape, progress, emptyList, video: videoDialect, download: downloadDialect, videoList, now: now() };
+  /** The dialect of a request under this account, from the options as they are now (its account's fields first). */
+  private dialect(accountId: string): Dialect {
+    const own = this.options.accountDialects[accountId] ?? {};
+    const { postShape, progress, emptyList, videoDialect, downloadDialect, videoList } = { ...this.options, ...own };
+    return {
+      postShape,
+      progress,
+      emptyList,
+      video: { ...videoDialect },
+      download: { ...downloadDialect },
+      videoList,
+      now: this.options.now(),
+    };
   }
 
   private send(res: http.ServerResponse, record: RecordedRequest, response: RawResponse): void {

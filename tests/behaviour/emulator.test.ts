@@ -428,6 +428,22 @@ describe("Cloudflare Stream emulator", () => {
       assert.deepEqual(result(await call(emu, "POST", videoPath(uid, "/downloads"))), {});
     });
 
+    it("answers each account in its own dialect when accountDialects names it, the others in the emulator's", async () => {
+      emu.options.accountDialects = { [OTHER_ACCOUNT]: { postShape: "keyed", emptyList: "null" } };
+      const mine = emu.createVideo(ACCOUNT);
+      const other = emu.createVideo(OTHER_ACCOUNT);
+      const otherPath = (rest: string) => `/accounts/${OTHER_ACCOUNT}/stream/${other}${rest}`;
+      assert.deepEqual(result(await call(emu, "GET", videoPath(mine, "/downloads"))), {});
+      assert.equal((await call(emu, "GET", otherPath("/downloads"))).body.result, null);
+      const single = result(await call<WireDownload>(emu, "POST", videoPath(mine, "/downloads/audio")));
+      assert.equal(single.status, "inprogress");
+      const keyed = result(await call<WireDownloads>(emu, "POST", otherPath("/downloads/audio")));
+      assert.deepEqual(Object.keys(keyed), ["audio"]);
+      emu.options.accountDialects = {};
+      const now = result(await call<WireDownload>(emu, "POST", otherPath("/downloads/default")));
+      assert.equal(now.status, "inprogress", "read anew for each request");
+    });
+
     it("keeps percentComplete at 0 until ready in coarse progress, in the list and in create results", async () => {
       emu.options.progress = "coarse";
       const uid = emu.createVideo(ACCOUNT);
@@ -535,6 +551,10 @@ describe("Cloudflare Stream emulator", () => {
         [{ emptyList: "none" as EmptyListForm }, /emptyList must be object, null, absent or array.*"none"/],
         [{ downloadDialect: { extraStatus: "ready" } }, /extraStatus.*"ready"/],
         [{ downloadDialect: { extraStatus: "" } }, /extraStatus.*""/],
+        [
+          { accountDialects: { [ACCOUNT]: { postShape: "list" as PostShape } } },
+          /accountDialects\[".{32}"\]\.postShape.*"list"/,
+        ],
       ];
       for (const [options, message] of bad) {
         await assert.rejects(
