@@ -86,7 +86,7 @@ function isUnknown(value: unknown): boolean {
 function shown(value: unknown, secret: boolean): string {
   if (value === undefined) return "nothing";
   if (secret) return `${NOT_SHOWN}, ${kindOf(value)}`;
-  return typeof value === "string" ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
+  return JSON.stringify(value) ?? String(value);
 }
 
 function kindOf(value: unknown): string {
@@ -107,8 +107,9 @@ function idDefects(v: string): string {
   if (needsLower) defects.push("uppercase letters");
   if (/[^0-9a-fA-F]/.test(trimmed)) defects.push("characters other than 0-9 and a-f");
   const fixes = [needsTrim && "without the spaces around it", needsLower && "in lowercase"].filter(Boolean);
-  const fix = CLOUDFLARE_ID.test(trimmed.toLowerCase()) ? ` ${fixes.join(" and ")}, it would be valid.` : "";
-  return `has ${defects.join(", ")}.${fix.replace(/^ w|^ i/, (m) => m.toUpperCase())}`;
+  const fix = fixes.join(" and ");
+  const valid = CLOUDFLARE_ID.test(trimmed.toLowerCase());
+  return `has ${defects.join(", ")}.${valid ? ` ${fix.charAt(0).toUpperCase()}${fix.slice(1)}, it would be valid.` : ""}`;
 }
 
 function checkCloudflareId(

@@ -349,10 +349,9 @@ function readCode(value: unknown): number {
   return typeof value === "number" || typeof value === "string" ? Number(value) : NaN;
 }
 
-/** A text from any JSON value; never `String()` on an object, whose `toString` key may not be a function. */
+/** A text from any JSON value (numbers, booleans and null as JSON writes them); never `String()` on an object. */
 function readText(value: unknown): string {
   if (typeof value === "string") return value;
-  if (typeof value === "number" || typeof value === "boolean" || value === null) return String(value);
   return JSON.stringify(value) ?? "";
 }
 

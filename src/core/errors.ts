@@ -32,6 +32,7 @@ export interface ApiErrorDetails {
   bodyHint?: string;
 }
 
+/** The reason phrases of the statuses Cloudflare (and its file delivery) answers a failure with. */
 const STATUS_TEXT: Record<number, string> = {
   400: "Bad Request",
   401: "Unauthorized",
@@ -39,12 +40,19 @@ const STATUS_TEXT: Record<number, string> = {
   404: "Not Found",
   408: "Request Timeout",
   409: "Conflict",
+  410: "Gone",
   429: "Too Many Requests",
   500: "Internal Server Error",
   502: "Bad Gateway",
   503: "Service Unavailable",
   504: "Gateway Timeout",
 };
+
+/** A status as a message shows it: "503 Service Unavailable", or only the number when it has no phrase here. */
+export function statusLine(status: number): string {
+  const text = STATUS_TEXT[status];
+  return text ? `${status} ${text}` : String(status);
+}
 
 /** How many of Cloudflare's `errors[]` a message quotes, and how much of each: a person reads it. */
 const QUOTED_ERRORS = 3;
@@ -56,13 +64,12 @@ function quoteError(e: WireMessage): string {
 }
 
 function describeApiFailure(d: ApiErrorDetails): string {
-  const statusText = STATUS_TEXT[d.status] ?? "";
   const more = d.errors.length - QUOTED_ERRORS;
   const said =
     d.errors.length > 0
       ? d.errors.slice(0, QUOTED_ERRORS).map(quoteError).join("; ") + (more > 0 ? `; and ${more} more` : "")
       : (d.bodyHint ?? "no error details in the response");
-  return `Cloudflare API ${d.status}${statusText ? ` ${statusText}` : ""}: ${d.method} ${d.path}: ${said}`;
+  return `Cloudflare API ${statusLine(d.status)}: ${d.method} ${d.path}: ${said}`;
 }
 
 /** Cloudflare answered, and the answer was a failure (an HTTP error, or `success: false`). */
@@ -203,7 +210,7 @@ function causeText(cause: unknown): string {
  */
 export function attemptFailure(error: unknown): string {
   if (error instanceof CloudflareApiError) {
-    const status = `${error.status}${STATUS_TEXT[error.status] ? ` ${STATUS_TEXT[error.status]}` : ""}`;
+    const status = statusLine(error.status);
     const first = error.errors[0];
     const said = first ? quoteError(first) : error.bodyHint;
     return said ? `${status}: ${said}` : status;

@@ -9,6 +9,7 @@
  */
 import fetch, { type Response } from "node-fetch";
 import { type Clock, systemClock } from "./clock";
+import { statusLine } from "./errors";
 import { backoffDelayMs, DEFAULT_RETRY_POLICY, parseRetryAfterMs, type RetryPolicy } from "./retry";
 
 /** What the HEAD of a download's URL told. */
@@ -78,7 +79,7 @@ export async function readFileFacts(url: string, options: FileFactsOptions = {})
       const { response } = outcome;
       if (!isRetriable(response.status)) return factsOf(response, options.requireSignedURLs ?? false);
       retryAfterMs = parseRetryAfterMs(response.headers.get("retry-after"), clock.now());
-      why = `answered ${statusText(response.status)}`;
+      why = `answered ${statusLine(response.status)}`;
       if (retryAfterMs !== undefined && retryAfterMs > policy.maxRetryAfterMs) {
         return { outcome: "failed", status: response.status, reason: `HEAD ${why} and asked to wait too long` };
       }
@@ -153,9 +154,9 @@ export function factsOf(response: AnswerHead, requireSignedURLs: boolean): FileF
   }
   const reason =
     status === 401 || status === 403
-      ? `HEAD answered ${statusText(status)} although the video does not require signed URLs (by its last read); ` +
+      ? `HEAD answered ${statusLine(status)} although the video does not require signed URLs (by its last read); ` +
         `if it does now, the next refresh says so`
-      : `HEAD answered ${statusText(status)} although Cloudflare lists the download as ready; the next refresh ` +
+      : `HEAD answered ${statusLine(status)} although Cloudflare lists the download as ready; the next refresh ` +
         `looks again`;
   return { outcome: "failed", status, reason };
 }
@@ -186,22 +187,4 @@ function readContentType(value: string | null): string | undefined {
   // eslint-disable-next-line no-control-regex
   if (!text || text.length > MAX_CONTENT_TYPE_CHARS || /[\u0000-\u001f\u007f]/.test(text)) return undefined;
   return text;
-}
-
-const STATUS_TEXT: Record<number, string> = {
-  401: "Unauthorized",
-  403: "Forbidden",
-  404: "Not Found",
-  408: "Request Timeout",
-  410: "Gone",
-  429: "Too Many Requests",
-  500: "Internal Server Error",
-  502: "Bad Gateway",
-  503: "Service Unavailable",
-  504: "Gateway Timeout",
-};
-
-function statusText(status: number): string {
-  const text = STATUS_TEXT[status];
-  return text ? `${status} ${text}` : String(status);
 }

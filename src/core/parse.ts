@@ -84,8 +84,9 @@ function parseUrl(value: unknown): string | undefined {
   const text = parseString(value);
   if (text === undefined) return undefined;
   try {
-    const { protocol, hostname } = new URL(text);
-    return (protocol === "https:" || protocol === "http:") && hostname !== "" ? text : undefined;
+    const { protocol } = new URL(text);
+    // An http(s) URL always has a host (the URL parser refuses one without): the scheme is the whole test.
+    return protocol === "https:" || protocol === "http:" ? text : undefined;
   } catch {
     return undefined;
   }

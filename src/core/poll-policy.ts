@@ -91,9 +91,8 @@ export function nextLookAt(track: Track, policy: PollPolicy): number {
     const expected = track.expectedMs?.();
     if (expected !== undefined && expected > 0 && first.at + expected > latest.at) {
       at = first.at + expected + marginFor(expected, policy);
-    } else if (elapsedMs <= 0) {
-      at = latest.at + policy.firstPollMs;
     } else {
+      // Back off by half the time waited so far; the first look (nothing waited yet) after firstPollMs.
       at = latest.at + Math.max(policy.firstPollMs, elapsedMs / 2);
     }
   }

@@ -73,7 +73,6 @@ export function parseItems(header: string | null | undefined): Item[] {
   if (header === null || header === undefined) return [];
   const items: Item[] = [];
   for (const member of splitOutsideQuotes(header, ",")) {
-    if (member.trim() === "") continue;
     const [head = "", ...rest] = splitOutsideQuotes(member, ";");
     const name = unquote(head);
     if (name === undefined) continue;

@@ -2,6 +2,7 @@
  * The error hierarchy and its messages: what was done, what Cloudflare said, what to do; never a credential.
  */
 import assert from "node:assert/strict";
+import { STATUS_CODES } from "node:http";
 import {
   type ApiErrorDetails,
   AuthenticationError,
@@ -12,6 +13,7 @@ import {
   NotFoundError,
   RateLimitedError,
   RequestTimeoutError,
+  statusLine,
   StreamDownloadError,
   UnexpectedResponseError,
   videoFailed,
@@ -132,6 +134,27 @@ describe("errors", () => {
     assert.match(new NetworkError("GET", PATH, "refused").message, /: refused$/);
   });
 
+  it("writes each failure status Cloudflare and its file delivery answer with its standard reason phrase", () => {
+    for (const status of [400, 401, 403, 404, 408, 409, 410, 429, 500, 502, 503, 504]) {
+      assert.equal(statusLine(status), `${status} ${STATUS_CODES[status]}`);
+    }
+    assert.equal(statusLine(599), "599", "a status without a phrase here is only its number");
+    assert.match(new CloudflareApiError(details(410)).message, /^Cloudflare API 410 Gone: GET /);
+    assert.match(new CloudflareApiError(details(599)).message, /^Cloudflare API 599: GET /);
+  });
+
+  it("leaves node-fetch's repeated URL out of a connection failure, and a code equal to the words once", () => {
+    const fetchSaid = Object.assign(
+      new Error("request to https://api.cloudflare.com/x failed, reason: connect ECONNREFUSED"),
+      {
+        code: "ECONNREFUSED",
+      },
+    );
+    assert.match(new NetworkError("GET", PATH, fetchSaid).message, /: ECONNREFUSED \(connect ECONNREFUSED\)$/);
+    const same = Object.assign(new Error("ETIMEDOUT"), { code: "ETIMEDOUT" });
+    assert.match(new NetworkError("GET", PATH, same).message, /[^(]: ETIMEDOUT$/);
+  });
+
   it("says what shape an unreadable answer had, and what to do", () => {
     const shapes: Array<[unknown, string]> = [
       [null, "null"],
@@ -149,6 +172,14 @@ describe("errors", () => {
           `from it; run the command again; if it persists, please report it (docs/live-check.md in the project's repository says how to make a transcript).`,
       );
     }
+  });
+
+  it("says an object came where something else was expected", () => {
+    const error = new UnexpectedResponseError("GET", "/accounts/a/stream", { a: {} }, "an array of videos");
+    assert.match(
+      error.message,
+      /^Cloudflare API GET \/accounts\/a\/stream answered with an object where an array of videos was expected\./,
+    );
   });
 
   it("says a video was not found or failed, and what to do", () => {

@@ -39,6 +39,47 @@ describe("factsOf: a final answer to the HEAD of a download's URL", () => {
     assert.equal(factsOf(answer(403, {}), true).outcome, "failed", "only a 401 is what a signed URL's absence gives");
   });
 
+  it("says why a final failure is odd: a refused HEAD of a video without signed URLs, or a ready file not served", () => {
+    for (const [status, phrase] of [
+      [401, "401 Unauthorized"],
+      [403, "403 Forbidden"],
+    ] as const) {
+      const facts = factsOf(answer(status, {}), false);
+      assert.deepEqual(facts, {
+        outcome: "failed",
+        status,
+        reason:
+          `HEAD answered ${phrase} although the video does not require signed URLs (by its last read); ` +
+          "if it does now, the next refresh says so",
+      });
+    }
+    for (const [status, phrase] of [
+      [404, "404 Not Found"],
+      [410, "410 Gone"],
+      [302, "302"],
+    ] as const) {
+      assert.deepEqual(factsOf(answer(status, {}), false), {
+        outcome: "failed",
+        status,
+        reason: `HEAD answered ${phrase} although Cloudflare lists the download as ready; the next refresh looks again`,
+      });
+    }
+    const signed = factsOf(answer(401, {}), true);
+    assert.match(signed.outcome === "signed" ? signed.reason : "", /with a signed token in place of the video id/);
+    assert.equal(factsOf(answer(199, { "content-length": "5" }), false).outcome, "failed", "only a 2xx is served");
+  });
+
+  it("keeps a type of exactly 100 characters, and none longer", () => {
+    const type = (n: number) => `video/${"x".repeat(n - 6)}`;
+    assert.equal(factsOf(answer(200, { "content-type": type(100) }), false).outcome, "served");
+    assert.deepEqual(factsOf(answer(200, { "content-type": type(100) }), false), {
+      outcome: "served",
+      status: 200,
+      contentType: type(100),
+    });
+    assert.equal("contentType" in factsOf(answer(200, { "content-type": type(101) }), false), false);
+  });
+
   it("keeps every generated answer within its promises", () => {
     const status = fc.oneof(fc.integer({ min: 200, max: 299 }), fc.integer({ min: 300, max: 499 }));
     const header = fc.option(fc.oneof(fc.string(), fc.stringMatching(/^\d{1,20}$/), fc.string({ unit: "binary" })), {

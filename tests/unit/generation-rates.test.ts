@@ -131,6 +131,70 @@ describe("generation rates learned in a process", () => {
     assert.ok(rates.scouting(account), "a reading taught something: scouts are waited for again");
   });
 
+  it("learns from the progress gained between two readings, whenever the first was taken", () => {
+    const rates = new GenerationRates();
+    // 20 % to 40 % between 5 s and 7 s: 20 points in 2 s, so 10 s in all.
+    const taught = rates.learn({
+      accountId: account,
+      type: "default",
+      videoId: "v",
+      durationSeconds: 10,
+      first: { at: 5000, percent: 20 },
+      latest: { at: 7000, percent: 40 },
+    });
+    assert.equal(taught, true);
+    assert.equal(rates.expectedMs(account, "default", 10), 10_000);
+    const atTheFloor = { accountId: other, type: "default" as const, videoId: "v", first: start };
+    assert.equal(rates.learn({ ...atTheFloor, latest: { at: 1000, percent: 5 } }), true, "5 points are enough");
+  });
+
+  it("remembers 16 downloads, and a download read again counts as the newest", () => {
+    const rates = new GenerationRates();
+    const learn = (videoId: string, at: number) =>
+      rates.learn({
+        accountId: account,
+        type: "default",
+        videoId,
+        durationSeconds: 10,
+        first: start,
+        latest: { at, percent: 10 },
+      });
+    learn("v", 1000); // 10 s
+    for (let i = 0; i < 15; i++) learn(`w${i}`, 2000); // 20 s each
+    assert.equal(rates.expectedMs(account, "default", 10), (10_000 + 15 * 20_000) / 16, "all 16 kept");
+    learn("v", 1000); // read again: now the newest
+    learn("w15", 2000); // the 17th: the oldest, w0, goes
+    assert.equal(rates.expectedMs(account, "default", 10), (10_000 + 15 * 20_000) / 16, "v stayed");
+  });
+
+  it("scales by duration only from downloads whose video length was known, else uses the times themselves", () => {
+    const rates = new GenerationRates();
+    rates.learn({ accountId: account, type: "default", videoId: "u", first: start, latest: { at: 1000, percent: 10 } });
+    assert.equal(rates.expectedMs(account, "default", 10), 10_000, "no timed download: the time itself");
+    assert.equal(rates.expectedMs(account, "default", 0), 10_000, "a length of 0 is no length");
+    rates.learn({
+      accountId: account,
+      type: "default",
+      videoId: "t",
+      durationSeconds: 40,
+      first: start,
+      latest: { at: 2000, percent: 10 },
+    });
+    assert.equal(rates.expectedMs(account, "default", 10), 5000, "20 s for 40 s of video: 0.5 s per second");
+  });
+
+  it("ends only its own scout: a finished scout leaves a newer one, and saying nothing means it taught", () => {
+    const rates = new GenerationRates();
+    const first = rates.scout(account);
+    rates.scout(account);
+    const newer = rates.scouting(account);
+    first();
+    assert.equal(rates.scouting(account), newer, "the newer scout is still awaited");
+    rates.scout(other)();
+    rates.scout(other);
+    assert.ok(rates.scouting(other), "a scout that did not say it taught nothing keeps scouts awaited");
+  });
+
   it("is shared per credential fingerprint in the process", () => {
     assert.equal(sharedGenerationRates("k1"), sharedGenerationRates("k1"));
     assert.notEqual(sharedGenerationRates("k1"), sharedGenerationRates("k2"));

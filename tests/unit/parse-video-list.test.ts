@@ -41,7 +41,7 @@ describe("parseVideoList", () => {
     }
   });
 
-  it("skips entries it cannot attribute, and keeps the first entry of a uid", () => {
+  it("skips entries it cannot attribute (no uid, or one over 64 characters), and keeps the first entry of a uid", () => {
     const listed = parseVideoList([
       null,
       "x",
@@ -50,10 +50,11 @@ describe("parseVideoList", () => {
       { uid: 42 },
       { uid: "" },
       { uid: "u".repeat(65) },
+      { uid: "w".repeat(64), readyToStream: true },
       video(UID_A, { readyToStream: false }),
       video(UID_A, { readyToStream: true }),
     ]);
-    assert.deepEqual([...(listed?.keys() ?? [])], [UID_A]);
+    assert.deepEqual([...(listed?.keys() ?? [])], ["w".repeat(64), UID_A], "a uid of up to 64 characters is kept");
     assert.equal(listed?.get(UID_A)?.readyToStream, false);
   });
 
@@ -104,7 +105,7 @@ describe("parseVideo: duration", () => {
   });
 
   it("leaves it out while Cloudflare does not know it (-1) or sends nothing usable", () => {
-    for (const duration of [-1, -0.5, null, "", "soon", Number.NaN, Infinity, {}, undefined]) {
+    for (const duration of [-1, -0.5, null, "", "  ", "soon", Number.NaN, Infinity, {}, undefined]) {
       assert.equal("durationSeconds" in parseVideo({ duration }), false, String(duration));
     }
   });

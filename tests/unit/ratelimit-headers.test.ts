@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseRateLimitHeaders } from "../../src/core/ratelimit-headers";
+import { parseItems, parseRateLimitHeaders } from "../../src/core/ratelimit-headers";
 
 /** A case-insensitive header lookup over a plain record, as node-fetch's `Headers.get` is. */
 function headers(record: Record<string, string>): (name: string) => string | null {
@@ -194,5 +194,25 @@ describe("parseRateLimitHeaders, at the edges of the syntax", () => {
     assert.deepEqual(older("100 ;w=60"), [{ name: "default", remaining: 4, resetMs: 2000, quota: 100 }]);
     assert.deepEqual(older("0"), [{ name: "default", remaining: 4, resetMs: 2000 }]);
     assert.deepEqual(older(), [{ name: "default", remaining: 4, resetMs: 2000 }]);
+  });
+});
+
+describe("parseItems: a structured-field list of items with parameters", () => {
+  const items = (header: string) => parseItems(header).map(({ name, params }) => [name, Object.fromEntries(params)]);
+
+  it("drops a quoted name that does not close, or is a lone quote", () => {
+    for (const header of ['"', '"abc', 'abc"', '"abc;r=1']) assert.deepEqual(items(header), [], header);
+    assert.deepEqual(items('"";r=1'), [["", { r: "1" }]]);
+  });
+
+  it("splits at a comma after a backslash outside quotes: only a quoted string escapes", () => {
+    assert.deepEqual(items("a;r=1\\,b;r=2"), [
+      ["a", { r: "1\\" }],
+      ["b", { r: "2" }],
+    ]);
+  });
+
+  it("gives a parameter without a value the value true (?1), and drops one without a name", () => {
+    assert.deepEqual(items("a;flag;=5; =6;R=7"), [["a", { flag: "?1", r: "7" }]]);
   });
 });

@@ -4,7 +4,7 @@
  * (the window, full batches) and the fallbacks are pinned exactly.
  */
 import assert from "node:assert/strict";
-import { AuthenticationError, NotFoundError, UnexpectedResponseError } from "../../src/core/errors";
+import { AuthenticationError, CloudflareApiError, NotFoundError, UnexpectedResponseError } from "../../src/core/errors";
 import type { Clock } from "../../src/core/clock";
 import { type LiveVideo, parseVideo } from "../../src/core/parse";
 import {
@@ -172,6 +172,7 @@ describe("VideoReads: gathering video reads (virtual clock)", () => {
     await clock.advance(50);
     assert.deepEqual(await read, parseVideo(emulator.getVideo(account, video)));
     assert.deepEqual(calls, { lists: [], gets: [video] });
+    assert.deepEqual(gatherer.stats, { listRequests: 0, listedVideos: 0, ownReads: 1 }, "an own read, not a list");
   });
 
   it("takes into a batch the reads that arrive while its request waits for the rate limiter", async () => {
@@ -287,7 +288,13 @@ describe("VideoReads: gathering video reads (virtual clock)", () => {
       assert.equal((await later).length, 5);
       assert.equal(calls.lists.length, 1);
       assert.equal(clock.sleeping(), 0, "no window opened");
+      assert.deepEqual(
+        gatherer.stats,
+        { listRequests: 0, listedVideos: 0, ownReads: 10 },
+        "a failed list counts no list",
+      );
       assert.equal(lines.length, 1, `one line, once: ${lines.join("\n")}`);
+      assert.match(lines[0] ?? "", /one request per video instead of one per 100\)$/);
       assert.match(
         lines[0] ?? "",
         /video list failed .*each video is read with its own request for the rest of this run/,
@@ -336,6 +343,7 @@ describe("VideoReads: gathering video reads (virtual clock)", () => {
     assert.throws(() => new VideoReads({ batchSize: 0 }), /batchSize must be an integer from 1 to 1000 \(got 0\)/);
     assert.throws(() => new VideoReads({ batchSize: 1001 }), /got 1001/);
     assert.throws(() => new VideoReads({ windowMs: -1 }), /windowMs must be >= 0/);
+    for (const options of [{ batchSize: 1 }, { batchSize: 1000 }, { windowMs: 0 }]) new VideoReads(options);
   });
 
   it("describes a failure without the path, the ids or any credential", () => {
@@ -352,6 +360,17 @@ describe("VideoReads: gathering video reads (virtual clock)", () => {
       "Cloudflare answered 403: [9109] Invalid access token; the token may lack the right to list videos (Stream Read)",
     );
     assert.ok(!text.includes(account));
+    const said = (status: number, message: string) =>
+      failureText(new CloudflareApiError({ status, method: "GET", path, errors: [{ code: 1, message }] }));
+    assert.equal(
+      said(401, "no"),
+      "Cloudflare answered 401: [1] no; the token may lack the right to list videos (Stream Read)",
+    );
+    assert.equal(
+      said(500, "x".repeat(300)),
+      `Cloudflare answered 500: [1] ${"x".repeat(200)}`,
+      "no rights hint; cut at 200",
+    );
     assert.equal(
       failureText(new UnexpectedResponseError("GET", path, "x")),
       "Cloudflare's answer was not a list of videos",
