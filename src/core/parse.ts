@@ -46,9 +46,14 @@ function isObject(value: unknown): value is Json {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
+/** A number, or a string that is one (not blank: `Number("")` is 0); NaN for anything else. */
+function parseNumber(value: unknown): number {
+  return typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : NaN;
+}
+
 /** A percentage from a number or a numeric string, clamped to 0-100; undefined when it is neither. */
 export function parsePercent(value: unknown): number | undefined {
-  const n = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : NaN;
+  const n = parseNumber(value);
   return Number.isFinite(n) ? Math.min(100, Math.max(0, n)) : undefined;
 }
 
@@ -175,7 +180,7 @@ export function parseVideo(result: unknown): LiveVideo {
 
 /** A duration in seconds from a number or a numeric string; undefined for -1 (unknown), negatives and the rest. */
 function parseDuration(value: unknown): number | undefined {
-  const n = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : NaN;
+  const n = parseNumber(value);
   return Number.isFinite(n) && n >= 0 ? n : undefined;
 }
 

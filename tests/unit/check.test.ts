@@ -57,7 +57,7 @@ describe("checkInputs", () => {
         { property: "identifier", reason: required("identifier", "video UID") },
       ]);
     }
-    for (const empty of [null, "", wrapped(undefined)]) {
+    for (const empty of [null, "", wrapped(undefined), wrapped(null)]) {
       assert.equal(reasons({ accountId: empty }).accountId, required("accountId", "account ID"));
     }
   });
@@ -126,6 +126,14 @@ describe("checkInputs", () => {
       reasons({ identifier: "Not-An-Id" }, hidden).identifier,
       `${ID_RULE("identifier", "video UID")}; got "Not-An-Id".`,
     );
+  });
+
+  it("does not repeat a downloadTypes or waitForReady the face says may be secret", () => {
+    const hidden = new Set(["downloadTypes", "waitForReady"]);
+    assert.deepEqual(reasons({ downloadTypes: ["video"], waitForReady: "yes" }, hidden), {
+      downloadTypes: `downloadTypes[0] is ${NOT_SHOWN}, a string of 5 characters; Cloudflare Stream knows only "default" and "audio".`,
+      waitForReady: `waitForReady must be true or false; got ${NOT_SHOWN}, a string of 3 characters.`,
+    });
   });
 
   it("names each bad or repeated download type by its index, and wants a non-empty list", () => {

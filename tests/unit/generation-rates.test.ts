@@ -181,6 +181,7 @@ describe("generation rates learned in a process", () => {
       latest: { at: 2000, percent: 10 },
     });
     assert.equal(rates.expectedMs(account, "default", 10), 5000, "20 s for 40 s of video: 0.5 s per second");
+    assert.equal(rates.expectedMs(account, "default", 0), 15_000, "a length of 0 is no length: the times' mean");
   });
 
   it("ends only its own scout: a finished scout leaves a newer one, and saying nothing means it taught", () => {

@@ -202,6 +202,37 @@ describe("VideoReads: gathering video reads (virtual clock)", () => {
     assert.deepEqual(calls, { lists: [[a, b, c]], gets: [] }, "one list request with all three");
   });
 
+  it("takes no read into a full batch while its request waits for the rate limiter: it opens the next", async () => {
+    const { source, calls } = emulatorSource(emulator);
+    let leave!: () => void;
+    const slot = new Promise<void>((resolve) => (leave = resolve));
+    const waiting: VideoSource = {
+      readVideos: async (accountId, ids) => {
+        await slot;
+        return source.readVideos(accountId, ids);
+      },
+      getVideo: source.getVideo,
+    };
+    const [a = "", b = "", c = "", d = ""] = [1, 2, 3, 4].map(() => emulator.createVideo(account));
+    const gatherer = new VideoReads({ clock, windowMs: 50, batchSize: 2 });
+    const full = readAll(
+      gatherer,
+      [a, b].map((videoId) => ({ source: waiting, accountId: account, videoId })),
+    );
+    await settle(); // full: sent at once, and waiting for a slot
+    const next = readAll(
+      gatherer,
+      [c, d].map((videoId) => ({ source: waiting, accountId: account, videoId })),
+    );
+    await settle();
+    leave();
+    await Promise.all([full, next]);
+    assert.deepEqual(calls.lists, [
+      [a, b],
+      [c, d],
+    ]);
+  });
+
   it("reads a batch that leaves with one id on its own, and gives its 404 to its callers without giving up the list", async () => {
     const { source, calls } = emulatorSource(emulator);
     const gone = cfId();
