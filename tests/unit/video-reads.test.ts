@@ -78,6 +78,20 @@ function emulatorSource(emulator: Emulator, failList?: () => Error) {
   return { source, calls };
 }
 
+/** The source with each list request held until `leave()`, as a busy rate limiter would hold it. */
+function heldAtTheLimiter(source: VideoSource): { waiting: VideoSource; leave: () => void } {
+  let leave!: () => void;
+  const slot = new Promise<void>((resolve) => (leave = resolve));
+  const waiting: VideoSource = {
+    readVideos: async (accountId, ids) => {
+      await slot;
+      return source.readVideos(accountId, ids);
+    },
+    getVideo: source.getVideo,
+  };
+  return { waiting, leave };
+}
+
 describe("VideoReads: gathering video reads (virtual clock)", () => {
   const account = cfId();
   let emulator: Emulator;
@@ -177,16 +191,7 @@ describe("VideoReads: gathering video reads (virtual clock)", () => {
 
   it("takes into a batch the reads that arrive while its request waits for the rate limiter", async () => {
     const { source, calls } = emulatorSource(emulator);
-    // The source holds each request until the test lets it leave, as a busy limiter would.
-    let leave!: () => void;
-    const slot = new Promise<void>((resolve) => (leave = resolve));
-    const waiting: VideoSource = {
-      readVideos: async (accountId, ids) => {
-        await slot;
-        return source.readVideos(accountId, ids);
-      },
-      getVideo: source.getVideo,
-    };
+    const { waiting, leave } = heldAtTheLimiter(source);
     const [a, b, c] = [1, 2, 3].map(() => emulator.createVideo(account));
     const gatherer = new VideoReads({ clock, windowMs: 50 });
     const first = gatherer.read({ source: waiting, accountId: account, videoId: a ?? "" });
@@ -204,15 +209,7 @@ describe("VideoReads: gathering video reads (virtual clock)", () => {
 
   it("takes no read into a full batch while its request waits for the rate limiter: it opens the next", async () => {
     const { source, calls } = emulatorSource(emulator);
-    let leave!: () => void;
-    const slot = new Promise<void>((resolve) => (leave = resolve));
-    const waiting: VideoSource = {
-      readVideos: async (accountId, ids) => {
-        await slot;
-        return source.readVideos(accountId, ids);
-      },
-      getVideo: source.getVideo,
-    };
+    const { waiting, leave } = heldAtTheLimiter(source);
     const [a = "", b = "", c = "", d = ""] = [1, 2, 3, 4].map(() => emulator.createVideo(account));
     const gatherer = new VideoReads({ clock, windowMs: 50, batchSize: 2 });
     const full = readAll(
