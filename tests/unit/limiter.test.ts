@@ -229,6 +229,17 @@ describe("RequestLimiter: the local cap's window is the server's", () => {
     assert.equal(clock.now(), 330_000, "then 2 per 30 s: the fifth and sixth wait for the 30 s window");
   });
 
+  it("takes the window of whichever policy announces one, not only the first policy's", async () => {
+    const clock = virtualClock();
+    const limiter = new RequestLimiter(
+      { windows: [{ requests: 2, windowMs: 300_000, serverWindow: true }], maxConcurrent: 8 },
+      clock,
+    );
+    limiter.observe(200, [{ name: "burst", remaining: 100_000, resetMs: 1000 }, ...announced(30)]);
+    for (let i = 0; i < 3; i++) (await limiter.acquire())();
+    assert.equal(clock.now(), 30_000, "2 per 30 s, from the second policy");
+  });
+
   it("leaves a window that is not the server's as budgeted", async () => {
     const clock = virtualClock();
     const limiter = new RequestLimiter({ windows: [{ requests: 2, windowMs: 10_000 }], maxConcurrent: 8 }, clock);

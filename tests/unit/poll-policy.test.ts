@@ -64,6 +64,8 @@ describe("the waiting policy", () => {
     it("falls back to backing off once a look after the expected finish found no progress", () => {
       const latest = { at: 10_100, percent: 0 };
       assert.equal(nextLookAt({ first, latest, expectedMs: () => 10_000 }, policy), 10_100 + 5050);
+      const atTheFinish = { at: 10_000, percent: 0 }; // a look exactly at the expected finish is after it too
+      assert.equal(nextLookAt({ first, latest: atTheFinish, expectedMs: () => 10_000 }, policy), 10_000 + 5000);
     });
 
     it("plans as if nothing were expected when nothing is", () => {

@@ -331,6 +331,29 @@ describe("VideoReads: gathering video reads (virtual clock)", () => {
     });
   }
 
+  it("reads each video on its own, and goes on listing, when a list request fails before it leaves", async () => {
+    const { source, calls } = emulatorSource(emulator);
+    const failing: VideoSource = {
+      readVideos: async () => {
+        throw new Error("the wait for the rate limiter was aborted"); // before it took the ids
+      },
+      getVideo: source.getVideo,
+    };
+    const videos = [1, 2, 3].map(() => emulator.createVideo(account));
+    const gatherer = new VideoReads({ clock, windowMs: 10 });
+    const reads = readAll(
+      gatherer,
+      videos.map((videoId) => ({ source: failing, accountId: account, videoId })),
+    );
+    await clock.advance(10);
+    let done = false;
+    void reads.then(() => (done = true));
+    await settle();
+    assert.equal(done, true, "every caller was answered");
+    assert.deepEqual(calls.gets, videos);
+    assert.equal(gatherer.listing(account), true, "nothing was learned of the list");
+  });
+
   it("keeps listing for other accounts when one account's list fails", async () => {
     const other = cfId();
     const failing = emulatorSource(
