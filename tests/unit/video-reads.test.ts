@@ -331,6 +331,38 @@ describe("VideoReads: gathering video reads (virtual clock)", () => {
     });
   }
 
+  it("keeps the next batch open for reads when the full batch before it leaves", async () => {
+    const { source, calls } = emulatorSource(emulator);
+    const { waiting, leave } = heldAtTheLimiter(source);
+    const [a = "", b = "", c = "", d = ""] = [1, 2, 3, 4].map(() => emulator.createVideo(account));
+    const gatherer = new VideoReads({ clock, windowMs: 50, batchSize: 2 });
+    const read = (videoId: string) => gatherer.read({ source: waiting, accountId: account, videoId });
+    const full = [read(a), read(b)]; // full: sent at once, held at the limiter
+    await settle();
+    const next = [read(c)]; // opens the next batch
+    leave(); // the full batch leaves, taking its ids
+    await settle();
+    next.push(read(d)); // joins the next batch, still in its window
+    await clock.advance(50);
+    await Promise.all([...full, ...next]);
+    assert.deepEqual(calls.lists, [
+      [a, b],
+      [c, d],
+    ]);
+  });
+
+  it("says once that it stops listing, when two batches of an account fail together", async () => {
+    const { source } = emulatorSource(emulator, () => new UnexpectedResponseError("GET", "/x", {}, "a list"));
+    const lines: string[] = [];
+    const gatherer = new VideoReads({ clock, windowMs: 10, batchSize: 2 });
+    const videos = [1, 2, 3, 4].map(() => emulator.createVideo(account));
+    await readAll(
+      gatherer,
+      videos.map((videoId) => ({ source, accountId: account, videoId, log: (l: string) => lines.push(l) })),
+    );
+    assert.equal(lines.length, 1, lines.join("\n"));
+  });
+
   it("reads each video on its own, and goes on listing, when a list request fails before it leaves", async () => {
     const { source, calls } = emulatorSource(emulator);
     const failing: VideoSource = {
