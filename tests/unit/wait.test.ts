@@ -116,12 +116,15 @@ describe("the waiting loop", () => {
     assert.deepEqual(looked, [0, 1]);
   });
 
-  it("does not spend a look planned before the pending thing's expected time was learned: it pauses on", async () => {
+  /**
+   * A wait for one pending thing whose expected time is `before` until the first pause begins and `during` from
+   * then on (learned from another download's reading); it is ready at its first read. The reads and the sleeps.
+   */
+  async function waitLearning(before: number | undefined, during: number) {
     const clock = steppingClock();
     const start = clock.now();
-    let learned: number | undefined = undefined;
-    // Learned while the first pause runs (from another download's reading): 10 s from the start.
-    const learning: Clock = { now: clock.now, sleep: (ms) => ((learned = 10_000), clock.sleep(ms)) };
+    let learned = before;
+    const learning: Clock = { now: clock.now, sleep: (ms) => ((learned = during), clock.sleep(ms)) };
     const track = { first: { at: start, percent: 0 }, latest: { at: start, percent: 0 }, expectedMs: () => learned };
     let reads = 0;
     const result = await waitUntil({
@@ -137,34 +140,22 @@ describe("the waiting loop", () => {
       cancelled: () => assert.fail("not cancelled"),
       timedOut: () => assert.fail("not timed out"),
     });
+    return { result, reads, sleeps: clock.sleeps };
+  }
+
+  it("does not spend a look planned before the pending thing's expected time was learned: it pauses on", async () => {
+    // Learned while the first pause runs: 10 s from the start.
+    const { result, reads, sleeps } = await waitLearning(undefined, 10_000);
     assert.equal(result, "ready");
     assert.equal(reads, 1, "one read, at the expected finish");
-    assert.deepEqual(clock.sleeps, [1000, 9100], "the first look, moved to 10 s plus the 1 % margin");
+    assert.deepEqual(sleeps, [1000, 9100], "the first look, moved to 10 s plus the 1 % margin");
   });
 
   it("waits out even a small move of the look: a read 50 ms early would see the download still going", async () => {
-    const clock = steppingClock();
-    const start = clock.now();
-    let learned = 10_000;
     // A more precise reading of another download, during the pause, puts the finish 50 ms later.
-    const learning: Clock = { now: clock.now, sleep: (ms) => ((learned = 10_050), clock.sleep(ms)) };
-    const track = { first: { at: start, percent: 0 }, latest: { at: start, percent: 0 }, expectedMs: () => learned };
-    let reads = 0;
-    await waitUntil({
-      clock: learning,
-      poll: POLICY,
-      deadline: start + 60_000,
-      initial: false,
-      read: async () => {
-        reads++;
-        return true;
-      },
-      look: (ready: boolean): Look<string> => (ready ? { done: "ready" } : { pending: [track] }),
-      cancelled: () => assert.fail("not cancelled"),
-      timedOut: () => assert.fail("not timed out"),
-    });
+    const { reads, sleeps } = await waitLearning(10_000, 10_050);
     assert.equal(reads, 1);
-    assert.deepEqual(clock.sleeps, [10_100, 51], "to 10.05 s plus its 1 % margin (100.5 ms, rounded)");
+    assert.deepEqual(sleeps, [10_100, 51], "to 10.05 s plus its 1 % margin (100.5 ms, rounded)");
   });
 
   it("waits for the reading another wait holds instead of reading, then plans again", async () => {
