@@ -105,6 +105,11 @@ function randomCustomerCode(): string {
   return Array.from(randomBytes(16), (byte) => alphabet[byte % alphabet.length]).join("");
 }
 
+/** Throws a RangeError naming the option, what it must be, and the value it got, unless `valid`. */
+function check(valid: boolean, what: string, got: unknown): void {
+  if (!valid) throw new RangeError(`emulator: ${what} (got ${JSON.stringify(got)})`);
+}
+
 /** The options with every default filled in, checked: a bad one throws a RangeError naming it. */
 export function resolveOptions(options: EmulatorOptions): Required<EmulatorOptions> {
   const resolved: Required<EmulatorOptions> = {
@@ -131,9 +136,6 @@ export function resolveOptions(options: EmulatorOptions): Required<EmulatorOptio
   };
   const { port, deliveryPort, generationMs, generationMsPerVideoSecond, videoReadyMs, customerCode, rateLimit } =
     resolved;
-  const check = (valid: boolean, what: string, got: unknown): void => {
-    if (!valid) throw new RangeError(`emulator: ${what} (got ${JSON.stringify(got)})`);
-  };
   check(Number.isInteger(port) && port >= 0 && port <= 65535, "port must be an integer 0-65535", port);
   const deliveryPortValid = Number.isInteger(deliveryPort) && deliveryPort >= 0 && deliveryPort <= 65535;
   check(deliveryPortValid, "deliveryPort must be an integer 0-65535", deliveryPort);
@@ -166,30 +168,31 @@ export function resolveOptions(options: EmulatorOptions): Required<EmulatorOptio
 
 /** Checks the dialect fields given (`prefix` names where they are in the options). @throws RangeError */
 function checkDialect(dialect: AccountDialect, prefix: string): void {
-  const check = (valid: boolean, what: string, got: unknown): void => {
-    if (!valid) throw new RangeError(`emulator: ${prefix}${what} (got ${JSON.stringify(got)})`);
-  };
   const { postShape, progress, emptyList, videoList } = dialect;
   check(
     postShape === undefined || POST_SHAPES.includes(postShape),
-    "postShape must be keyed, single or empty",
+    `${prefix}postShape must be keyed, single or empty`,
     postShape,
   );
-  check(progress === undefined || PROGRESS_DIALECTS.includes(progress), "progress must be smooth or coarse", progress);
+  check(
+    progress === undefined || PROGRESS_DIALECTS.includes(progress),
+    `${prefix}progress must be smooth or coarse`,
+    progress,
+  );
   check(
     emptyList === undefined || EMPTY_LIST_FORMS.includes(emptyList),
-    "emptyList must be object, null, absent or array",
+    `${prefix}emptyList must be object, null, absent or array`,
     emptyList,
   );
   check(
     videoList === undefined || VIDEO_LIST_FORMS.includes(videoList),
-    "videoList must be array, object or forbidden",
+    `${prefix}videoList must be array, object or forbidden`,
     videoList,
   );
   const extraStatus = dialect.downloadDialect?.extraStatus;
   check(
     extraStatus === undefined || (extraStatus !== "" && extraStatus !== "ready" && extraStatus !== "error"),
-    "downloadDialect.extraStatus must be a non-empty status other than ready and error",
+    `${prefix}downloadDialect.extraStatus must be a non-empty status other than ready and error`,
     extraStatus,
   );
 }

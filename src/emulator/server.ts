@@ -314,7 +314,10 @@ export class Emulator {
 
   /** The dialect of a request under this account, from the options as they are now (its account's fields first). */
   private dialect(accountId: string): Dialect {
-    const own = this.options.accountDialects[accountId] ?? {};
+    // The account's fields that are set: one given as undefined leaves the emulator's own.
+    const own = Object.fromEntries(
+      Object.entries(this.options.accountDialects[accountId] ?? {}).filter(([, value]) => value !== undefined),
+    );
     const { postShape, progress, emptyList, videoDialect, downloadDialect, videoList } = { ...this.options, ...own };
     return {
       postShape,

@@ -442,6 +442,9 @@ describe("Cloudflare Stream emulator", () => {
       emu.options.accountDialects = {};
       const now = result(await call<WireDownload>(emu, "POST", otherPath("/downloads/default")));
       assert.equal(now.status, "inprogress", "read anew for each request");
+      emu.options.accountDialects = { [OTHER_ACCOUNT]: { postShape: undefined } };
+      const unset = result(await call<WireDownload>(emu, "POST", otherPath("/downloads/audio")));
+      assert.equal(unset.status, "inprogress", "a field given as undefined leaves the emulator's own");
     });
 
     it("keeps percentComplete at 0 until ready in coarse progress, in the list and in create results", async () => {
